@@ -1,0 +1,159 @@
+/*
+ * log.c: messages to stderr in the foreground, to syslog otherwise.
+ *
+ * Every line is formatted into one buffer and written with one call, so
+ * that lines from several queue threads never interleave.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define LOG_LINEMAX	1024
+
+static int	log_foreground = 1;
+static int	log_verbose;
+
+static void	log_vlog(int, const char *, va_list, int)
+		    __attribute__((__format__(printf, 2, 0)));
+
+/* Set where messages go; with syslog, open it under the given facility. */
+void
+log_init(int foreground, int verbose, int facility)
+{
+	log_foreground = foreground;
+	log_verbose = verbose;
+	if (!foreground)
+		openlog("embargod", LOG_PID | LOG_NDELAY, facility);
+	tzset();
+}
+
+void
+log_setverbose(int verbose)
+{
+	log_verbose = verbose;
+}
+
+int
+log_getverbose(void)
+{
+	return (log_verbose);
+}
+
+/* Format one message, optionally followed by strerror(saved_errno). */
+static void
+log_vlog(int pri, const char *fmt, va_list ap, int saved_errno)
+{
+	char	 line[LOG_LINEMAX];
+	int	 n;
+
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	if (saved_errno != 0)
+		n += snprintf(line + n, sizeof(line) - 1 - n, ": %s",
+		    strerror(saved_errno));
+	if ((size_t)n > sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	if (log_foreground) {
+		line[n++] = '\n';
+		(void)write(STDERR_FILENO, line, n);
+	} else {
+		line[n] = '\0';
+		syslog(pri, "%s", line);
+	}
+}
+
+/* Warn, appending the text of errno. */
+void
+log_warn(const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 saved = errno;
+
+	va_start(ap, fmt);
+	log_vlog(LOG_WARNING, fmt, ap, saved);
+	va_end(ap);
+	errno = saved;
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	log_vlog(LOG_WARNING, fmt, ap, 0);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	log_vlog(LOG_INFO, fmt, ap, 0);
+	va_end(ap);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (log_verbose < 1)
+		return;
+	va_start(ap, fmt);
+	log_vlog(LOG_DEBUG, fmt, ap, 0);
+	va_end(ap);
+}
+
+/*
+ * Warn the first time a per-packet failure happens at one site; after
+ * that only its counter tells how often.  A flood of identical lines on
+ * a busy gateway would hide everything else in the log.
+ */
+void
+log_warnx_once(struct log_once *once, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (atomic_flag_test_and_set(&once->done))
+		return;
+	va_start(ap, fmt);
+	log_vlog(LOG_WARNING, fmt, ap, 0);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 saved = errno;
+
+	va_start(ap, fmt);
+	log_vlog(LOG_CRIT, fmt, ap, saved);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	log_vlog(LOG_CRIT, fmt, ap, 0);
+	va_end(ap);
+	exit(1);
+}
