@@ -1,0 +1,576 @@
+/*
+ * conf.c: a strict hand parser for embargod.conf(5).
+ *
+ * One statement per line (a backslash joins lines); words, "quoted
+ * strings" and # comments.  Every error names file:line and parsing goes
+ * on, so that one run reports every mistake; any error refuses the
+ * whole file.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "file.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define CONF_MAXTOKENS	64
+#define CONF_MAXDEPTH	8
+#define CONF_MAXSIZE	(4 * 1024 * 1024)
+
+/* Used when no configuration file exists: the shipped default lists. */
+static const char conf_default_text[] =
+    "# built-in default: block the shipped default lists\n"
+    "list kaspersky-update \"kaspersky-update.list\"\n"
+    "list kaspersky-ksn \"kaspersky-ksn.list\"\n"
+    "list kaspersky-activation \"kaspersky-activation.list\"\n"
+    "list kaspersky-management \"kaspersky-management.list\"\n"
+    "list kaspersky-statistics \"kaspersky-statistics.list\"\n";
+
+struct token {
+	char	*s;
+	int	 quoted;
+};
+
+struct parser {
+	const char	*file;
+	int		 line;		/* of the statement being parsed */
+	int		 nextline;
+	const char	*p;
+	const char	*end;
+	struct conf	*conf;
+	int		 depth;
+	int		 errors;
+	struct token	 tok[CONF_MAXTOKENS];
+	int		 ntok;
+};
+
+struct keyword {
+	const char	*name;
+	void		(*parse)(struct parser *);
+};
+
+static void	conf_error(struct parser *, const char *, ...)
+		    __attribute__((__format__(printf, 2, 3)));
+static int	next_statement(struct parser *);
+static int	lex_word(struct parser *, char *, size_t *);
+static void	free_tokens(struct parser *);
+static void	parse_buffer(struct conf *, const char *, const char *,
+		    size_t, int, int *);
+static void	parse_statement(struct parser *);
+static char	*relative_path(struct parser *, const char *);
+static void	parse_mode(struct parser *);
+static void	parse_listsdir(struct parser *);
+static void	parse_list(struct parser *);
+static void	parse_include(struct parser *);
+static int	parse_list_option(struct parser *, struct conf_list *, int *);
+static int	valid_list_name(const char *);
+static struct conf_list *find_list(struct conf *, const char *);
+static struct conf *conf_new(const char *);
+static struct conf *conf_done(struct conf *, int);
+
+static const struct keyword keywords[] = {
+	{ "include",	parse_include },
+	{ "list",	parse_list },
+	{ "lists-dir",	parse_listsdir },
+	{ "mode",	parse_mode },
+};
+
+static void
+conf_error(struct parser *ps, const char *fmt, ...)
+{
+	char	 msg[512];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warnx("%s:%d: %s", ps->file, ps->line, msg);
+	ps->errors++;
+}
+
+static void
+free_tokens(struct parser *ps)
+{
+	int	 i;
+
+	for (i = 0; i < ps->ntok; i++)
+		free(ps->tok[i].s);
+	ps->ntok = 0;
+}
+
+/*
+ * Read one word or quoted string at ps->p into buf (size *len on entry,
+ * length on return).  Returns 1 if quoted, 0 if not, -1 on error.
+ */
+static int
+lex_word(struct parser *ps, char *buf, size_t *len)
+{
+	size_t	 n = 0, max = *len - 1;
+	int	 quoted = (*ps->p == '"');
+	char	 c;
+
+	if (quoted)
+		ps->p++;
+	while (ps->p < ps->end) {
+		c = *ps->p;
+		if (quoted) {
+			if (c == '"') {
+				ps->p++;
+				break;
+			}
+			if (c == '\n') {
+				conf_error(ps, "unterminated quoted string");
+				return (-1);
+			}
+			if (c == '\\' && ps->p + 1 < ps->end &&
+			    (ps->p[1] == '"' || ps->p[1] == '\\'))
+				c = *++ps->p;
+		} else if (c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+		    c == '#' || c == '"')
+			break;
+		if (c == '\0') {
+			conf_error(ps, "NUL byte");
+			return (-1);
+		}
+		if (n == max) {
+			conf_error(ps, "word longer than %zu bytes", max);
+			return (-1);
+		}
+		buf[n++] = c;
+		ps->p++;
+	}
+	if (quoted && ps->p[-1] != '"') {
+		conf_error(ps, "unterminated quoted string");
+		return (-1);
+	}
+	buf[n] = '\0';
+	*len = n;
+	return (quoted);
+}
+
+/*
+ * Collect the tokens of the next statement.  Returns 0 at the end of
+ * the input, 1 otherwise (possibly with no tokens after an error).
+ */
+static int
+next_statement(struct parser *ps)
+{
+	char	 word[PATH_MAX];
+	size_t	 len;
+	int	 q, bad = 0;
+
+	free_tokens(ps);
+	ps->line = ps->nextline;
+	for (;;) {
+		if (ps->p >= ps->end)
+			return (ps->ntok > 0 || bad);
+		switch (*ps->p) {
+		case '\n':
+			ps->p++;
+			ps->nextline++;
+			if (ps->ntok > 0 || bad)
+				return (1);
+			ps->line = ps->nextline;
+			continue;
+		case ' ': case '\t': case '\r':
+			ps->p++;
+			continue;
+		case '#':
+			while (ps->p < ps->end && *ps->p != '\n')
+				ps->p++;
+			continue;
+		case '\\':
+			if (ps->p + 1 < ps->end && ps->p[1] == '\n') {
+				ps->p += 2;
+				ps->nextline++;
+				continue;
+			}
+			break;
+		}
+		len = sizeof(word);
+		if ((q = lex_word(ps, word, &len)) == -1) {
+			while (ps->p < ps->end && *ps->p != '\n')
+				ps->p++;
+			bad = 1;
+			free_tokens(ps);
+			continue;
+		}
+		if (bad)
+			continue;
+		if (ps->ntok == CONF_MAXTOKENS) {
+			conf_error(ps, "too many words in one statement");
+			bad = 1;
+			free_tokens(ps);
+			continue;
+		}
+		ps->tok[ps->ntok].s = xstrdup(word);
+		ps->tok[ps->ntok++].quoted = q;
+	}
+}
+
+static void
+parse_statement(struct parser *ps)
+{
+	size_t	 i;
+
+	if (ps->tok[0].quoted) {
+		conf_error(ps, "statement starts with a quoted string");
+		return;
+	}
+	for (i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++) {
+		if (strcmp(ps->tok[0].s, keywords[i].name) == 0) {
+			keywords[i].parse(ps);
+			return;
+		}
+	}
+	conf_error(ps, "unknown keyword \"%s\"", ps->tok[0].s);
+}
+
+/* mode block | audit */
+static void
+parse_mode(struct parser *ps)
+{
+	if (ps->ntok != 2) {
+		conf_error(ps, "usage: mode block | audit");
+		return;
+	}
+	if (strcmp(ps->tok[1].s, "block") == 0)
+		ps->conf->mode = MODE_BLOCK;
+	else if (strcmp(ps->tok[1].s, "audit") == 0)
+		ps->conf->mode = MODE_AUDIT;
+	else
+		conf_error(ps, "unknown mode \"%s\" (block or audit)",
+		    ps->tok[1].s);
+}
+
+/* A path relative to the directory of the file being parsed. */
+static char *
+relative_path(struct parser *ps, const char *path)
+{
+	const char	*slash = strrchr(ps->file, '/');
+	char		*p;
+
+	if (path[0] == '/' || slash == NULL)
+		return (xstrdup(path));
+	xasprintf(&p, "%.*s/%s", (int)(slash - ps->file), ps->file, path);
+	return (p);
+}
+
+/* lists-dir "path": relative to this file's directory. */
+static void
+parse_listsdir(struct parser *ps)
+{
+	if (ps->ntok != 2) {
+		conf_error(ps, "usage: lists-dir \"directory\"");
+		return;
+	}
+	free(ps->conf->listsdir);
+	ps->conf->listsdir = relative_path(ps, ps->tok[1].s);
+}
+
+/* A list name: lower-case letters, digits, '-', '_' and '.'. */
+static int
+valid_list_name(const char *s)
+{
+	size_t	 i;
+
+	if (*s == '\0' || strlen(s) > 64)
+		return (0);
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+		    s[i] == '_' || s[i] == '.'))
+			return (0);
+	return (1);
+}
+
+static struct conf_list *
+find_list(struct conf *conf, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < conf->nlists; i++)
+		if (strcmp(conf->lists[i].name, name) == 0)
+			return (&conf->lists[i]);
+	return (NULL);
+}
+
+/*
+ * One list option at tok[*i]; advances *i.  Returns 0, or -1 after
+ * reporting an error.
+ */
+static int
+parse_list_option(struct parser *ps, struct conf_list *l, int *i)
+{
+	const char	*w = ps->tok[*i].s, *v;
+
+	if (strcmp(w, "strict") == 0 || strcmp(w, "lenient") == 0) {
+		l->lenient = (w[0] == 'l');
+		(*i)++;
+		return (0);
+	}
+	if (strcmp(w, "format") != 0 && strcmp(w, "action") != 0) {
+		conf_error(ps, "unknown list option \"%s\"", w);
+		return (-1);
+	}
+	if (*i + 1 >= ps->ntok) {
+		conf_error(ps, "\"%s\" needs a value", w);
+		return (-1);
+	}
+	v = ps->tok[*i + 1].s;
+	*i += 2;
+	if (strcmp(w, "action") == 0) {
+		if (strcmp(v, "block") == 0)
+			l->action = ACTION_BLOCK;
+		else if (strcmp(v, "audit") == 0)
+			l->action = ACTION_AUDIT;
+		else {
+			conf_error(ps, "unknown action \"%s\" (block or audit)",
+			    v);
+			return (-1);
+		}
+		return (0);
+	}
+	if (strcmp(v, "auto") == 0)
+		l->format = FORMAT_AUTO;
+	else if (strcmp(v, "native") == 0)
+		l->format = FORMAT_NATIVE;
+	else if (strcmp(v, "domains") == 0)
+		l->format = FORMAT_DOMAINS;
+	else if (strcmp(v, "hosts") == 0)
+		l->format = FORMAT_HOSTS;
+	else if (strcmp(v, "adblock") == 0)
+		l->format = FORMAT_ADBLOCK;
+	else {
+		conf_error(ps, "unknown list format \"%s\" "
+		    "(auto, native, domains, hosts or adblock)", v);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * list NAME "path" [options]: declare a list.
+ * list NAME options: change a list declared before (by a profile, say).
+ */
+static void
+parse_list(struct parser *ps)
+{
+	struct conf		*conf = ps->conf;
+	struct conf_list	*l, tmp;
+	int			 i = 2, isnew;
+
+	if (ps->ntok < 3) {
+		conf_error(ps, "usage: list name \"file\" [options]");
+		return;
+	}
+	if (!valid_list_name(ps->tok[1].s)) {
+		conf_error(ps, "invalid list name \"%s\"", ps->tok[1].s);
+		return;
+	}
+	l = find_list(conf, ps->tok[1].s);
+	isnew = ps->tok[2].quoted;
+	if (isnew && l != NULL) {
+		conf_error(ps, "list \"%s\" already declared at %s:%d",
+		    l->name, l->file, l->line);
+		return;
+	}
+	if (!isnew && l == NULL) {
+		conf_error(ps, "list \"%s\" is not declared (a new list "
+		    "needs a quoted file name)", ps->tok[1].s);
+		return;
+	}
+	if (isnew) {
+		memset(&tmp, 0, sizeof(tmp));
+		tmp.action = ACTION_BLOCK;
+		tmp.format = FORMAT_AUTO;
+		i = 3;
+	} else
+		tmp = *l;
+	while (i < ps->ntok)
+		if (parse_list_option(ps, &tmp, &i) == -1)
+			return;
+	if (!isnew) {
+		*l = tmp;
+		return;
+	}
+	if (ps->tok[2].s[0] == '\0') {
+		conf_error(ps, "empty file name");
+		return;
+	}
+	conf->lists = xreallocarray(conf->lists, conf->nlists + 1,
+	    sizeof(*conf->lists));
+	tmp.name = xstrdup(ps->tok[1].s);
+	tmp.path = xstrdup(ps->tok[2].s);
+	tmp.file = xstrdup(ps->file);
+	tmp.line = ps->line;
+	conf->lists[conf->nlists++] = tmp;
+}
+
+/* include "path": relative to the including file's directory. */
+static void
+parse_include(struct parser *ps)
+{
+	char		*path, *buf;
+	size_t		 len;
+	int		 errors = 0;
+
+	if (ps->ntok != 2) {
+		conf_error(ps, "usage: include \"file\"");
+		return;
+	}
+	if (ps->depth >= CONF_MAXDEPTH) {
+		conf_error(ps, "includes nested deeper than %d",
+		    CONF_MAXDEPTH);
+		return;
+	}
+	path = relative_path(ps, ps->tok[1].s);
+	if ((buf = file_read(path, CONF_MAXSIZE, &len)) == NULL) {
+		conf_error(ps, "%s: %s", path, strerror(errno));
+		free(path);
+		return;
+	}
+	parse_buffer(ps->conf, path, buf, len, ps->depth + 1, &errors);
+	ps->errors += errors;
+	free(buf);
+	free(path);
+}
+
+/* Parse one file's text into conf, adding to *errors. */
+static void
+parse_buffer(struct conf *conf, const char *file, const char *buf,
+    size_t len, int depth, int *errors)
+{
+	struct parser	*ps;
+
+	ps = xcalloc(1, sizeof(*ps));
+	ps->file = file;
+	ps->nextline = 1;
+	ps->p = buf;
+	ps->end = buf + len;
+	ps->conf = conf;
+	ps->depth = depth;
+	while (next_statement(ps))
+		if (ps->ntok > 0)
+			parse_statement(ps);
+	free_tokens(ps);
+	*errors += ps->errors;
+	free(ps);
+}
+
+static struct conf *
+conf_new(const char *path)
+{
+	struct conf	*conf;
+
+	conf = xcalloc(1, sizeof(*conf));
+	conf->path = xstrdup(path);
+	conf->listsdir = xstrdup(EMBARGO_LISTSDIR);
+	conf->mode = MODE_BLOCK;
+	return (conf);
+}
+
+/* Parse configuration text; NULL after logging the errors. */
+struct conf *
+conf_load_string(const char *name, const char *text)
+{
+	struct conf	*conf;
+	int		 errors = 0;
+
+	if (text == NULL)
+		text = conf_default_text;
+	conf = conf_new(name);
+	parse_buffer(conf, name, text, strlen(text), 0, &errors);
+	return (conf_done(conf, errors));
+}
+
+/* The parsed configuration, or NULL and a count when it had errors. */
+static struct conf *
+conf_done(struct conf *conf, int errors)
+{
+	if (errors == 0)
+		return (conf);
+	log_warnx("%s: %d error%s", conf->path, errors,
+	    errors == 1 ? "" : "s");
+	conf_free(conf);
+	return (NULL);
+}
+
+/*
+ * Load the configuration file.  When it does not exist and the caller
+ * did not insist on it (no -f), use the built-in default.
+ */
+struct conf *
+conf_load(const char *path, int must_exist)
+{
+	struct conf	*conf;
+	char		*buf;
+	size_t		 len;
+	int		 errors = 0;
+
+	if ((buf = file_read(path, CONF_MAXSIZE, &len)) == NULL) {
+		if (errno == ENOENT && !must_exist) {
+			log_debug("%s: not found, using the built-in default",
+			    path);
+			return (conf_load_string("(built-in default)", NULL));
+		}
+		log_warn("%s", path);
+		return (NULL);
+	}
+	conf = conf_new(path);
+	parse_buffer(conf, path, buf, len, 0, &errors);
+	free(buf);
+	return (conf_done(conf, errors));
+}
+
+void
+conf_free(struct conf *conf)
+{
+	size_t	 i;
+
+	if (conf == NULL)
+		return;
+	for (i = 0; i < conf->nlists; i++) {
+		free(conf->lists[i].name);
+		free(conf->lists[i].path);
+		free(conf->lists[i].file);
+	}
+	free(conf->lists);
+	free(conf->listsdir);
+	free(conf->path);
+	free(conf);
+}
+
+/* The file a list is read from: relative names are under lists-dir. */
+char *
+conf_list_path(const struct conf *conf, const struct conf_list *l)
+{
+	char	*p;
+
+	if (l->path[0] == '/')
+		return (xstrdup(l->path));
+	xasprintf(&p, "%s/%s", conf->listsdir, l->path);
+	return (p);
+}
+
+const char *
+conf_format_name(enum list_format f)
+{
+	static const char *names[] = { "auto", "native", "domains", "hosts",
+	    "adblock" };
+
+	return (names[f]);
+}
+
+const char *
+conf_action_name(enum conf_action a)
+{
+	return (a == ACTION_AUDIT ? "audit" : "block");
+}

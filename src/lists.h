@@ -1,0 +1,56 @@
+/*
+ * lists.h: blocklists loaded from files into one compiled, shareable set.
+ */
+#ifndef EMBARGO_LISTS_H
+#define EMBARGO_LISTS_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "conf.h"
+#include "match.h"
+
+/* One list as loaded: what the configuration said and what the file said. */
+struct list {
+	char			*name;
+	char			*path;
+	enum list_format	 format;
+	int			 lenient;
+	enum conf_action	 action;
+	char			*vendor;
+	char			*category;
+	char			*description;
+	char			*version;
+	char			*scope;
+	char			**sources;
+	size_t			 nsources;
+	size_t			 rules;		/* rules taken from the file */
+	size_t			 errors;	/* lines refused or skipped */
+	size_t			 warnings;
+};
+
+/* Everything a lookup needs; immutable once built, shared by threads. */
+struct lists {
+	atomic_uint		 refs;
+	struct match		*match;
+	struct list		*list;
+	size_t			 nlists;
+	time_t			 loaded;
+};
+
+/* Receives each message about a list ("file:line: reason"). */
+typedef void	(*lists_diag_cb)(const char *, void *);
+
+struct lists		*lists_load(const struct conf *, lists_diag_cb, void *);
+int			 lists_parse(struct match_builder *, struct list *,
+			    unsigned, const char *, size_t, lists_diag_cb,
+			    void *);
+const struct list	*lists_lookup(const struct lists *, const char *,
+			    size_t, struct match_result *);
+size_t			 lists_rules(const struct lists *);
+struct lists		*lists_ref(struct lists *);
+void			 lists_unref(struct lists *);
+void			 list_clear(struct list *);
+
+#endif
