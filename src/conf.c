@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #define CONF_MAXTOKENS	64
 #define CONF_MAXDEPTH	8
 #define CONF_MAXSIZE	(4 * 1024 * 1024)
+#define CONF_MAXQUEUES	64
 
 /* Used when no configuration file exists: the shipped default lists. */
 static const char conf_default_text[] =
@@ -69,17 +71,49 @@ static void	parse_mode(struct parser *);
 static void	parse_listsdir(struct parser *);
 static void	parse_list(struct parser *);
 static void	parse_include(struct parser *);
+static void	parse_queue(struct parser *);
+static void	parse_default_verdict(struct parser *);
+static void	parse_fail_open(struct parser *);
+static void	parse_mark(struct parser *);
+static void	parse_limit(struct parser *);
+static void	parse_events(struct parser *);
+static int	parse_number(struct parser *, const char *, const char *,
+		    uint32_t, uint32_t, uint32_t *);
+static int	parse_yesno(struct parser *, const char *, const char *);
 static int	parse_list_option(struct parser *, struct conf_list *, int *);
 static int	valid_list_name(const char *);
 static struct conf_list *find_list(struct conf *, const char *);
 static struct conf *conf_new(const char *);
 static struct conf *conf_done(struct conf *, int);
 
+/* Each bound: its name, its default, and the range it may take. */
+static const struct {
+	const char	*name;
+	uint32_t	 def;
+	uint32_t	 min;
+	uint32_t	 max;
+} limits[LIMIT_MAX] = {
+	[LIMIT_FLOWS] =		  { "flows", 16384, 16, 1U << 24 },
+	[LIMIT_GATHER_BYTES] =	  { "gather-bytes", 16384, 2048, 65536 },
+	[LIMIT_GATHER_BUFFERS] =  { "gather-buffers", 128, 1, 1U << 20 },
+	[LIMIT_HOLD_MS] =	  { "hold-ms", 50, 1, 10000 },
+	[LIMIT_BATCH] =		  { "batch", 128, 1, 4096 },
+	[LIMIT_QUEUE_LENGTH] =	  { "queue-length", 4096, 16, 1U << 20 },
+	[LIMIT_FLOW_TIMEOUT] =	  { "flow-timeout", 30, 1, 86400 },
+	[LIMIT_DECIDED_TIMEOUT] = { "decided-timeout", 5, 1, 3600 },
+};
+
 static const struct keyword keywords[] = {
+	{ "default-verdict", parse_default_verdict },
+	{ "events",	parse_events },
+	{ "fail-open",	parse_fail_open },
 	{ "include",	parse_include },
+	{ "limit",	parse_limit },
 	{ "list",	parse_list },
 	{ "lists-dir",	parse_listsdir },
+	{ "mark",	parse_mark },
 	{ "mode",	parse_mode },
+	{ "queue",	parse_queue },
 };
 
 static void
@@ -414,6 +448,198 @@ parse_list(struct parser *ps)
 	conf->lists[conf->nlists++] = tmp;
 }
 
+/*
+ * A number, decimal or 0x hexadecimal, within [min, max]; what names
+ * the setting in the error.
+ */
+static int
+parse_number(struct parser *ps, const char *what, const char *s,
+    uint32_t min, uint32_t max, uint32_t *out)
+{
+	unsigned long long	 v;
+	char			*end;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (*s == '\0' || *s == '-' || *end != '\0' || errno != 0) {
+		conf_error(ps, "%s: \"%s\" is not a number", what, s);
+		return (-1);
+	}
+	if (v < min || v > max) {
+		conf_error(ps, "%s: %s is out of range (%u-%u)", what, s, min,
+		    max);
+		return (-1);
+	}
+	*out = (uint32_t)v;
+	return (0);
+}
+
+/* yes or no; -1 after an error. */
+static int
+parse_yesno(struct parser *ps, const char *what, const char *s)
+{
+	if (strcmp(s, "yes") == 0)
+		return (1);
+	if (strcmp(s, "no") == 0)
+		return (0);
+	conf_error(ps, "%s: \"%s\" is not yes or no", what, s);
+	return (-1);
+}
+
+/* queue N | queue FIRST-LAST */
+static void
+parse_queue(struct parser *ps)
+{
+	char		*dash, *first;
+	uint32_t	 a, b;
+
+	if (ps->ntok != 2) {
+		conf_error(ps, "usage: queue number | queue first-last");
+		return;
+	}
+	first = ps->tok[1].s;
+	if ((dash = strchr(first, '-')) != NULL)
+		*dash = '\0';
+	if (parse_number(ps, "queue", first, 0, 65535, &a) == -1)
+		return;
+	b = a;
+	if (dash != NULL &&
+	    parse_number(ps, "queue", dash + 1, 0, 65535, &b) == -1)
+		return;
+	if (b < a || b - a >= CONF_MAXQUEUES) {
+		conf_error(ps, "queue: %u-%u is not a range of 1-%d queues",
+		    a, b, CONF_MAXQUEUES);
+		return;
+	}
+	ps->conf->qfirst = a;
+	ps->conf->qlast = b;
+}
+
+/* default-verdict accept | drop */
+static void
+parse_default_verdict(struct parser *ps)
+{
+	if (ps->ntok != 2 || (strcmp(ps->tok[1].s, "accept") != 0 &&
+	    strcmp(ps->tok[1].s, "drop") != 0)) {
+		conf_error(ps, "usage: default-verdict accept | drop");
+		return;
+	}
+	ps->conf->default_drop = (ps->tok[1].s[0] == 'd');
+}
+
+/* fail-open yes | no */
+static void
+parse_fail_open(struct parser *ps)
+{
+	int	 v;
+
+	if (ps->ntok != 2) {
+		conf_error(ps, "usage: fail-open yes | no");
+		return;
+	}
+	if ((v = parse_yesno(ps, "fail-open", ps->tok[1].s)) != -1)
+		ps->conf->fail_open = v;
+}
+
+/*
+ * mark mask M [seen V] [allow V] [block V]: the packet and conntrack
+ * mark bits the daemon and the firewall rules share.  Unset values are
+ * 1, 2 and 3 times the mask's lowest bit.
+ */
+static void
+parse_mark(struct parser *ps)
+{
+	struct conf	*c = ps->conf;
+	uint32_t	 mask, v[3], low;
+	const char	*names[3] = { "seen", "allow", "block" };
+	int		 i, k, given[3] = { 0, 0, 0 };
+
+	if (ps->ntok < 3 || ps->ntok % 2 != 1 ||
+	    strcmp(ps->tok[1].s, "mask") != 0) {
+		conf_error(ps, "usage: mark mask M [seen V] [allow V] "
+		    "[block V]");
+		return;
+	}
+	if (parse_number(ps, "mark mask", ps->tok[2].s, 1, UINT32_MAX,
+	    &mask) == -1)
+		return;
+	low = mask & -mask;
+	for (i = 3; i < ps->ntok; i += 2) {
+		for (k = 0; k < 3 && strcmp(ps->tok[i].s, names[k]) != 0; k++)
+			;
+		if (k == 3) {
+			conf_error(ps, "mark: unknown word \"%s\"",
+			    ps->tok[i].s);
+			return;
+		}
+		if (parse_number(ps, "mark", ps->tok[i + 1].s, 1, UINT32_MAX,
+		    &v[k]) == -1)
+			return;
+		given[k] = 1;
+	}
+	for (k = 0; k < 3; k++) {
+		if (given[k])
+			continue;
+		if ((uint64_t)low * (k + 1) > mask ||
+		    (((uint32_t)low * (k + 1)) & ~mask) != 0) {
+			conf_error(ps, "mark: mask 0x%x is too narrow; give "
+			    "seen, allow and block", mask);
+			return;
+		}
+		v[k] = low * (uint32_t)(k + 1);
+	}
+	for (k = 0; k < 3; k++) {
+		if ((v[k] & ~mask) != 0) {
+			conf_error(ps, "mark: %s 0x%x is outside mask 0x%x",
+			    names[k], v[k], mask);
+			return;
+		}
+	}
+	if (v[0] == v[1] || v[0] == v[2] || v[1] == v[2]) {
+		conf_error(ps, "mark: seen, allow and block must differ");
+		return;
+	}
+	c->mark_mask = mask;
+	c->mark_seen = v[0];
+	c->mark_allow = v[1];
+	c->mark_block = v[2];
+}
+
+/* limit NAME N */
+static void
+parse_limit(struct parser *ps)
+{
+	char	 what[64];
+	int	 k;
+
+	if (ps->ntok != 3) {
+		conf_error(ps, "usage: limit name number");
+		return;
+	}
+	for (k = 0; k < LIMIT_MAX; k++)
+		if (strcmp(ps->tok[1].s, limits[k].name) == 0)
+			break;
+	if (k == LIMIT_MAX) {
+		conf_error(ps, "unknown limit \"%s\"", ps->tok[1].s);
+		return;
+	}
+	snprintf(what, sizeof(what), "limit %s", limits[k].name);
+	parse_number(ps, what, ps->tok[2].s, limits[k].min, limits[k].max,
+	    &ps->conf->limit[k]);
+}
+
+/* events "path": the JSON-lines event file. */
+static void
+parse_events(struct parser *ps)
+{
+	if (ps->ntok != 2 || !ps->tok[1].quoted || ps->tok[1].s[0] == '\0') {
+		conf_error(ps, "usage: events \"file\"");
+		return;
+	}
+	free(ps->conf->events);
+	ps->conf->events = relative_path(ps, ps->tok[1].s);
+}
+
 /* include "path": relative to the including file's directory. */
 static void
 parse_include(struct parser *ps)
@@ -469,11 +695,19 @@ static struct conf *
 conf_new(const char *path)
 {
 	struct conf	*conf;
+	int		 k;
 
 	conf = xcalloc(1, sizeof(*conf));
 	conf->path = xstrdup(path);
 	conf->listsdir = xstrdup(EMBARGO_LISTSDIR);
 	conf->mode = MODE_BLOCK;
+	conf->fail_open = 1;
+	conf->mark_mask = 0x30000000;
+	conf->mark_seen = 0x10000000;
+	conf->mark_allow = 0x20000000;
+	conf->mark_block = 0x30000000;
+	for (k = 0; k < LIMIT_MAX; k++)
+		conf->limit[k] = limits[k].def;
 	return (conf);
 }
 
@@ -543,6 +777,7 @@ conf_free(struct conf *conf)
 		free(conf->lists[i].file);
 	}
 	free(conf->lists);
+	free(conf->events);
 	free(conf->listsdir);
 	free(conf->path);
 	free(conf);
@@ -567,6 +802,12 @@ conf_format_name(enum list_format f)
 	    "adblock" };
 
 	return (names[f]);
+}
+
+const char *
+conf_limit_name(enum conf_limit k)
+{
+	return (limits[k].name);
 }
 
 const char *

@@ -6,6 +6,7 @@
 #define EMBARGO_CONF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum conf_action {
 	ACTION_BLOCK,
@@ -35,12 +36,35 @@ struct conf_list {
 	enum conf_action	 action;
 };
 
+/* Bounds with their defaults and limits (see embargod.conf(5)). */
+enum conf_limit {
+	LIMIT_FLOWS,		/* flows tracked per queue */
+	LIMIT_GATHER_BYTES,	/* bytes gathered per flow */
+	LIMIT_GATHER_BUFFERS,	/* flows gathering at once, per queue */
+	LIMIT_HOLD_MS,		/* longest a batch stays open */
+	LIMIT_BATCH,		/* packets per batch */
+	LIMIT_QUEUE_LENGTH,	/* kernel queue length */
+	LIMIT_FLOW_TIMEOUT,	/* seconds an undecided flow may idle */
+	LIMIT_DECIDED_TIMEOUT,	/* seconds a decided flow is remembered */
+	LIMIT_MAX
+};
+
 struct conf {
 	char			*path;		/* the file, or "(default)" */
 	char			*listsdir;
 	enum conf_mode		 mode;
 	struct conf_list	*lists;
 	size_t			 nlists;
+	unsigned		 qfirst;	/* queues qfirst..qlast */
+	unsigned		 qlast;
+	int			 default_drop;	/* verdict when unsure */
+	int			 fail_open;	/* kernel accepts when full */
+	uint32_t		 mark_mask;
+	uint32_t		 mark_seen;
+	uint32_t		 mark_allow;
+	uint32_t		 mark_block;
+	uint32_t		 limit[LIMIT_MAX];
+	char			*events;	/* JSON-lines event file */
 };
 
 struct conf	*conf_load(const char *, int);
@@ -49,5 +73,6 @@ void		 conf_free(struct conf *);
 char		*conf_list_path(const struct conf *, const struct conf_list *);
 const char	*conf_format_name(enum list_format);
 const char	*conf_action_name(enum conf_action);
+const char	*conf_limit_name(enum conf_limit);
 
 #endif

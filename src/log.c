@@ -96,11 +96,14 @@ log_warnx(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Information; verbosity -1 (tests, fuzzing) silences it. */
 void
 log_info(const char *fmt, ...)
 {
 	va_list	 ap;
 
+	if (log_verbose < 0)
+		return;
 	va_start(ap, fmt);
 	log_vlog(LOG_INFO, fmt, ap, 0);
 	va_end(ap);
