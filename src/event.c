@@ -1,0 +1,276 @@
+/*
+ * event.c: format and write block and audit events.
+ *
+ * Queue threads share one event file.  Each event is one write() of a
+ * whole line to a descriptor opened with O_APPEND, so lines never mix;
+ * reopening (after logrotate moved the file) opens the new file and
+ * dup2()s it over the old descriptor number, which threads keep using
+ * without a lock.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dns.h"
+#include "event.h"
+#include "log.h"
+#include "packet.h"
+#include "xmalloc.h"
+
+#define EVENT_LINEMAX	2048
+
+struct eventlog {
+	char	*path;
+	int	 fd;		/* -1: syslog only */
+};
+
+struct jbuf {
+	char	*p;
+	size_t	 off;
+	size_t	 size;
+};
+
+static void	jb_raw(struct jbuf *, const char *);
+static void	jb_str(struct jbuf *, const char *);
+static void	jb_kv(struct jbuf *, const char *, const char *);
+static void	jb_addr(struct jbuf *, const char *, const struct addr *,
+		    uint16_t);
+static const char *proto_name(enum proto);
+static int	open_file(const char *);
+
+static const char *
+proto_name(enum proto p)
+{
+	switch (p) {
+	case PROTO_DNS:
+		return ("dns");
+	case PROTO_TLS:
+		return ("tls");
+	case PROTO_HTTP:
+		return ("http");
+	default:
+		return ("other");
+	}
+}
+
+static int
+open_file(const char *path)
+{
+	return (open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
+}
+
+/* Open the event file (path may be NULL: syslog only). */
+struct eventlog *
+eventlog_open(const char *path)
+{
+	struct eventlog	*el;
+
+	el = xcalloc(1, sizeof(*el));
+	el->fd = -1;
+	if (path == NULL)
+		return (el);
+	if ((el->fd = open_file(path)) == -1) {
+		log_warn("%s", path);
+		free(el);
+		return (NULL);
+	}
+	el->path = xstrdup(path);
+	return (el);
+}
+
+/* Reopen the file at its path, keeping the descriptor number. */
+int
+eventlog_reopen(struct eventlog *el)
+{
+	int	 fd;
+
+	if (el->path == NULL)
+		return (0);
+	if ((fd = open_file(el->path)) == -1) {
+		log_warn("%s: reopen", el->path);
+		return (-1);
+	}
+	if (dup2(fd, el->fd) == -1) {
+		log_warn("%s: dup2", el->path);
+		close(fd);
+		return (-1);
+	}
+	close(fd);
+	return (0);
+}
+
+void
+eventlog_close(struct eventlog *el)
+{
+	if (el == NULL)
+		return;
+	if (el->fd != -1)
+		close(el->fd);
+	free(el->path);
+	free(el);
+}
+
+static void
+jb_raw(struct jbuf *j, const char *s)
+{
+	size_t	 n = strlen(s);
+
+	if (j->off + n >= j->size)
+		n = j->size - j->off - 1;
+	memcpy(j->p + j->off, s, n);
+	j->off += n;
+	j->p[j->off] = '\0';
+}
+
+/* A JSON string; names from packets may hold '"' or '\\'. */
+static void
+jb_str(struct jbuf *j, const char *s)
+{
+	char	 esc[8];
+
+	jb_raw(j, "\"");
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\') {
+			esc[0] = '\\';
+			esc[1] = *s;
+			esc[2] = '\0';
+		} else if ((unsigned char)*s < 0x20 ||
+		    (unsigned char)*s >= 0x7f)
+			snprintf(esc, sizeof(esc), "\\u%04x",
+			    (unsigned char)*s);
+		else {
+			esc[0] = *s;
+			esc[1] = '\0';
+		}
+		jb_raw(j, esc);
+	}
+	jb_raw(j, "\"");
+}
+
+static void
+jb_kv(struct jbuf *j, const char *key, const char *val)
+{
+	jb_str(j, key);
+	jb_raw(j, ":");
+	jb_str(j, val);
+}
+
+static void
+jb_addr(struct jbuf *j, const char *key, const struct addr *a, uint16_t port)
+{
+	char	 buf[64];
+
+	jb_str(j, key);
+	jb_raw(j, ":{");
+	jb_kv(j, "ip", addr_ntop(a, buf, sizeof(buf)));
+	snprintf(buf, sizeof(buf), ",\"port\":%u}", port);
+	jb_raw(j, buf);
+}
+
+/*
+ * One event as a JSON object on one line, newline included; returns
+ * its length.  ECS field names, nested as ECS documents them.
+ */
+size_t
+event_format_json(const struct event *e, char *buf, size_t size)
+{
+	const struct decision	*d = e->d;
+	struct jbuf		 j = { buf, 0, size };
+	struct tm		 tm;
+	time_t			 sec = (time_t)(e->time_ms / 1000);
+	char			 ts[96], tmp[64];
+
+	gmtime_r(&sec, &tm);
+	strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ts, sizeof(ts), "%s.%03uZ", tmp,
+	    (unsigned)(e->time_ms % 1000));
+	buf[0] = '\0';
+	jb_raw(&j, "{");
+	jb_kv(&j, "@timestamp", ts);
+	jb_raw(&j, ",\"event\":{");
+	jb_kv(&j, "action", d->action == EVENT_BLOCK ? "block" : "audit");
+	jb_raw(&j, ",\"kind\":\"event\",\"category\":[\"network\"],"
+	    "\"type\":[\"connection\",");
+	jb_raw(&j, d->action == EVENT_BLOCK ? "\"denied\"]" : "\"allowed\"]");
+	jb_raw(&j, ",\"module\":\"embargo\"},\"rule\":{");
+	jb_kv(&j, "name", e->name + d->res.offset);
+	jb_raw(&j, ",");
+	jb_kv(&j, "ruleset", d->list->name);
+	jb_raw(&j, ",");
+	jb_kv(&j, "category", d->list->category ? d->list->category : "");
+	jb_raw(&j, "},\"network\":{");
+	jb_kv(&j, "protocol", proto_name(e->proto));
+	jb_raw(&j, ",");
+	jb_kv(&j, "transport", e->t->l4 == IPPROTO_TCP ? "tcp" : "udp");
+	jb_raw(&j, ",");
+	jb_kv(&j, "type", e->t->src.family == AF_INET ? "ipv4" : "ipv6");
+	jb_raw(&j, "},");
+	jb_addr(&j, "source", &e->t->src, e->t->sport);
+	jb_raw(&j, ",");
+	jb_addr(&j, "destination", &e->t->dst, e->t->dport);
+	if (e->proto == PROTO_DNS) {
+		jb_raw(&j, ",\"dns\":{\"type\":\"query\",\"question\":{");
+		jb_kv(&j, "name", e->name);
+		jb_raw(&j, ",");
+		jb_kv(&j, "type", dns_type_name(e->qtype, tmp, sizeof(tmp)));
+		jb_raw(&j, "}}");
+	} else if (e->proto == PROTO_TLS) {
+		jb_raw(&j, ",\"tls\":{\"client\":{");
+		jb_kv(&j, "server_name", e->name);
+		jb_raw(&j, "}");
+		if (e->alpn != NULL && e->alpn[0] != '\0') {
+			jb_raw(&j, ",");
+			jb_kv(&j, "next_protocol", e->alpn);
+		}
+		jb_raw(&j, "}");
+	} else {
+		jb_raw(&j, ",\"url\":{");
+		jb_kv(&j, "domain", e->name);
+		jb_raw(&j, "}");
+	}
+	jb_raw(&j, ",\"embargo\":{");
+	jb_kv(&j, "list", d->list->name);
+	if (d->list->vendor != NULL) {
+		jb_raw(&j, ",");
+		jb_kv(&j, "vendor", d->list->vendor);
+	}
+	jb_raw(&j, ",");
+	jb_kv(&j, "match", d->res.kind == MATCH_EXACT ? "exact" : "suffix");
+	snprintf(tmp, sizeof(tmp), ",\"queue\":%u,\"ech\":%s}}\n", e->queue,
+	    e->ech ? "true" : "false");
+	jb_raw(&j, tmp);
+	return (j.off);
+}
+
+/*
+ * Write one event: a human line to the log and, if a file is open, a
+ * JSON line.  Returns -1 when the file write failed (counted by the
+ * caller; the line still went to the log).
+ */
+int
+event_emit(struct eventlog *el, const struct event *e)
+{
+	const struct decision	*d = e->d;
+	char			 line[EVENT_LINEMAX], s[64], t[64];
+	size_t			 n;
+
+	log_info("%s %s %s from %s port %u to %s port %u: list %s, %s rule %s",
+	    d->action == EVENT_BLOCK ? "block" : "audit", proto_name(e->proto),
+	    e->name, addr_ntop(&e->t->src, s, sizeof(s)), e->t->sport,
+	    addr_ntop(&e->t->dst, t, sizeof(t)), e->t->dport, d->list->name,
+	    d->res.kind == MATCH_EXACT ? "exact" : "suffix",
+	    e->name + d->res.offset);
+	if (el == NULL || el->fd == -1)
+		return (0);
+	n = event_format_json(e, line, sizeof(line));
+	if (write(el->fd, line, n) != (ssize_t)n)
+		return (-1);
+	return (0);
+}

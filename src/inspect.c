@@ -1,0 +1,417 @@
+/*
+ * inspect.c: from a packet to its verdict.
+ *
+ * DNS over UDP is judged packet by packet.  A TCP flow is followed from
+ * its SYN until its first client message (a TLS ClientHello, an HTTP
+ * request head, or anything else) has been judged; then the flow is
+ * decided and the firewall stops queueing it.  DNS over TCP is judged
+ * message by message for the life of the connection.
+ *
+ * Split messages are gathered, not held: every packet gets its verdict
+ * in the batch it arrived in, and the earlier pieces of a message pass.
+ * The packet that completes a message is always the one judged, so when
+ * the name is blocked that packet is dropped and the flow marked, and
+ * the server never receives a whole ClientHello or request head to act
+ * on.  Holding pieces instead would keep packets in the kernel queue
+ * for as long as a client cared to wait.
+ *
+ * Every failure (malformed message, a bound) counts and ends in the
+ * policy's default verdict.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns.h"
+#include "http.h"
+#include "inspect.h"
+#include "log.h"
+#include "packet.h"
+#include "tls.h"
+#include "xmalloc.h"
+
+/* What the bytes of a flow said so far. */
+struct judged {
+	int		 complete;	/* a verdict was reached */
+	enum verdict	 verdict;
+};
+
+static enum verdict	inspect_udp(struct inspect *, const struct packet *);
+static enum verdict	inspect_tcp(struct inspect *, const struct packet *);
+static enum verdict	judge_dns(struct inspect *, const struct tuple *,
+			    const uint8_t *, size_t, int);
+static enum verdict	judge_dns_stream(struct inspect *, struct flow *,
+			    const struct packet *);
+static void		judge_bytes(struct inspect *, struct flow *,
+			    const uint8_t *, size_t, struct judged *);
+static void		judge_tls(struct inspect *, struct flow *,
+			    const uint8_t *, size_t, struct judged *);
+static void		judge_http(struct inspect *, struct flow *,
+			    const uint8_t *, size_t, struct judged *);
+static enum verdict	judge_stream(struct inspect *, struct flow *,
+			    const struct packet *);
+static enum verdict	decide(struct inspect *, const struct tuple *,
+			    enum proto, const struct name *, uint16_t,
+			    const struct tls_hello *);
+static enum verdict	fail(struct inspect *, enum stat, int);
+static void		done(struct judged *, enum verdict);
+
+/* Set up a queue thread's inspector from the configuration. */
+void
+inspect_init(struct inspect *in, const struct conf *conf,
+    struct stats *stats, struct eventlog *events, unsigned queue)
+{
+	memset(in, 0, sizeof(*in));
+	in->flows = flow_table_new(conf->limit[LIMIT_FLOWS],
+	    conf->limit[LIMIT_GATHER_BUFFERS],
+	    conf->limit[LIMIT_GATHER_BYTES]);
+	in->stats = stats;
+	in->events = events;
+	in->queue = queue;
+	in->flow_timeout_ms = (uint64_t)conf->limit[LIMIT_FLOW_TIMEOUT] * 1000;
+	in->decided_timeout_ms =
+	    (uint64_t)conf->limit[LIMIT_DECIDED_TIMEOUT] * 1000;
+	in->scratchlen = conf->limit[LIMIT_GATHER_BYTES];
+	in->scratch = xmalloc(in->scratchlen);
+}
+
+void
+inspect_free(struct inspect *in)
+{
+	flow_table_free(in->flows);
+	free(in->scratch);
+	memset(in, 0, sizeof(*in));
+}
+
+/* Count a failure and give the default verdict. */
+static enum verdict
+fail(struct inspect *in, enum stat why, int tcp)
+{
+	stats_inc(in->stats, why);
+	return (policy_default(in->policy, tcp));
+}
+
+static void
+done(struct judged *j, enum verdict v)
+{
+	j->complete = 1;
+	j->verdict = v;
+}
+
+/* Decide one name and write the event if there is one. */
+static enum verdict
+decide(struct inspect *in, const struct tuple *t, enum proto proto,
+    const struct name *n, uint16_t qtype, const struct tls_hello *h)
+{
+	struct decision	 d;
+	struct event	 e;
+
+	policy_decide(in->policy, n->s, n->len, proto,
+	    t->l4 == IPPROTO_TCP, &d);
+	if (d.action == EVENT_NONE)
+		return (d.verdict);
+	memset(&e, 0, sizeof(e));
+	e.d = &d;
+	e.proto = proto;
+	e.name = n->s;
+	e.qtype = qtype;
+	e.alpn = h ? h->alpn : NULL;
+	e.ech = h ? h->ech : 0;
+	e.t = t;
+	e.queue = in->queue;
+	e.time_ms = in->wall_ms;
+	stats_inc(in->stats, d.action == EVENT_BLOCK ? STAT_EVENT_BLOCK :
+	    STAT_EVENT_AUDIT);
+	if (event_emit(in->events, &e) == -1)
+		stats_inc(in->stats, STAT_EVENT_ERRORS);
+	return (d.verdict);
+}
+
+/*
+ * Every question of a DNS query; the strictest verdict wins.  A
+ * malformed query gets the default verdict, but over TCP an accepting
+ * default only passes it: the connection's next queries are still
+ * judged.
+ */
+static enum verdict
+judge_dns(struct inspect *in, const struct tuple *t, const uint8_t *msg,
+    size_t len, int tcp)
+{
+	struct dns_query	 q;
+	enum verdict		 v, worst = VERDICT_PASS;
+	int			 i;
+
+	stats_inc(in->stats, STAT_PROTO_DNS);
+	if (dns_parse_query(msg, len, &q) == -1) {
+		stats_inc(in->stats, STAT_ERR_DNS);
+		v = policy_default(in->policy, tcp);
+		return (v == VERDICT_ALLOW ? VERDICT_PASS : v);
+	}
+	for (i = 0; i < q.nq; i++) {
+		if (q.q[i].name.len == 0)
+			continue;	/* the root */
+		v = decide(in, t, PROTO_DNS, &q.q[i].name, q.q[i].qtype, NULL);
+		if (v == VERDICT_DROP || v == VERDICT_BLOCK)
+			worst = v;
+	}
+	return (worst);
+}
+
+static enum verdict
+inspect_udp(struct inspect *in, const struct packet *pk)
+{
+	if (pk->t.dport != 53) {
+		stats_inc(in->stats, STAT_PROTO_OTHER);
+		return (VERDICT_PASS);
+	}
+	return (judge_dns(in, &pk->t, pk->payload, pk->plen, 0));
+}
+
+/*
+ * DNS over TCP: two-byte length, message; as many as the client sends.
+ * Each complete message is judged and dropped from the buffer.
+ */
+static enum verdict
+judge_dns_stream(struct inspect *in, struct flow *f, const struct packet *pk)
+{
+	uint32_t	 have, need;
+	enum verdict	 v;
+
+	f->proto = PROTO_DNS;
+	if (flow_gather(in->flows, f) == -1)
+		return (fail(in, STAT_BOUND_BUFFERS, 1));
+	switch (stream_add(&f->st, pk->seq, pk->payload, pk->plen)) {
+	case STREAM_TOO_SCATTERED:
+		return (fail(in, STAT_BOUND_SEGMENTS, 1));
+	case STREAM_PAST_END:
+		return (fail(in, STAT_BOUND_GATHER, 1));
+	case STREAM_OK:
+		break;
+	}
+	while ((have = stream_contiguous(&f->st)) >= 2) {
+		need = 2 + ((uint32_t)f->st.buf[0] << 8 | f->st.buf[1]);
+		if (need == 2)
+			return (fail(in, STAT_ERR_DNS, 1));
+		if (need > f->st.cap)
+			return (fail(in, STAT_BOUND_GATHER, 1));
+		if (have < need)
+			break;
+		v = judge_dns(in, &f->t, f->st.buf + 2, need - 2, 1);
+		if (v != VERDICT_PASS)
+			return (v);
+		stream_consume(&f->st, need);
+	}
+	f->state = FLOW_GATHER;
+	return (VERDICT_PASS);
+}
+
+static void
+judge_tls(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
+    struct judged *j)
+{
+	struct tls_hello	 h;
+
+	f->proto = PROTO_TLS;
+	switch (tls_parse_hello(p, n, in->scratch, in->scratchlen, &h)) {
+	case TLS_NEED_MORE:
+		return;
+	case TLS_TOO_BIG:
+		done(j, fail(in, STAT_BOUND_GATHER, 1));
+		return;
+	case TLS_NOT_TLS:
+	case TLS_MALFORMED:
+		done(j, fail(in, STAT_ERR_TLS, 1));
+		return;
+	case TLS_DONE:
+		break;
+	}
+	stats_inc(in->stats, STAT_PROTO_TLS);
+	if (h.ech) {
+		stats_inc(in->stats, STAT_ECH);
+		log_debug("ECH ClientHello, outer name %s",
+		    h.has_sni ? h.sni.s : "(none)");
+	}
+	if (!h.has_sni) {
+		done(j, VERDICT_ALLOW);
+		return;
+	}
+	done(j, decide(in, &f->t, PROTO_TLS, &h.sni, 0, &h));
+}
+
+static void
+judge_http(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
+    struct judged *j)
+{
+	struct http_request	 r;
+	enum verdict		 v;
+
+	f->proto = PROTO_HTTP;
+	switch (http_parse_request(p, n, &r)) {
+	case HTTP_NEED_MORE:
+		return;
+	case HTTP_NOT_HTTP:
+	case HTTP_MALFORMED:
+		done(j, fail(in, STAT_ERR_HTTP, 1));
+		return;
+	case HTTP_DONE:
+		break;
+	}
+	stats_inc(in->stats, STAT_PROTO_HTTP);
+	v = VERDICT_ALLOW;
+	if (r.has_host)
+		v = decide(in, &f->t, PROTO_HTTP, &r.host, 0, NULL);
+	/* a server or proxy may go by either name: the strictest wins */
+	if (r.has_target && v != VERDICT_BLOCK && (!r.has_host ||
+	    strcmp(r.host.s, r.target.s) != 0))
+		v = decide(in, &f->t, PROTO_HTTP, &r.target, 0, NULL);
+	done(j, v);
+}
+
+/*
+ * The first bytes of a flow: TLS, HTTP, or something we do not judge
+ * (allowed).  Leaves j incomplete while the bytes cannot tell yet.
+ */
+static void
+judge_bytes(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
+    struct judged *j)
+{
+	int	 tls, http;
+
+	j->complete = 0;
+	if (f->proto == PROTO_NONE) {
+		tls = tls_looks_like(p, n);
+		http = http_looks_like(p, n);
+		if (tls == 1)
+			f->proto = PROTO_TLS;
+		else if (http == 1)
+			f->proto = PROTO_HTTP;
+		else if (tls == 0 && http == 0) {
+			stats_inc(in->stats, STAT_PROTO_OTHER);
+			done(j, VERDICT_ALLOW);
+			return;
+		} else
+			return;		/* too few bytes to tell */
+	}
+	if (f->proto == PROTO_TLS)
+		judge_tls(in, f, p, n, j);
+	else
+		judge_http(in, f, p, n, j);
+}
+
+/*
+ * A segment with payload on a flow not yet decided.  The common case,
+ * a whole message in the flow's first segment, is judged in place;
+ * anything else is gathered in a buffer from the pool.
+ */
+static enum verdict
+judge_stream(struct inspect *in, struct flow *f, const struct packet *pk)
+{
+	struct judged	 j;
+	enum stream_res	 res;
+	uint32_t	 have;
+
+	if (f->st.buf == NULL && pk->seq == f->base) {
+		judge_bytes(in, f, pk->payload, pk->plen, &j);
+		if (j.complete)
+			return (j.verdict);
+	}
+	if (flow_gather(in->flows, f) == -1)
+		return (fail(in, STAT_BOUND_BUFFERS, 1));
+	if ((res = stream_add(&f->st, pk->seq, pk->payload, pk->plen)) ==
+	    STREAM_TOO_SCATTERED)
+		return (fail(in, STAT_BOUND_SEGMENTS, 1));
+	f->state = FLOW_GATHER;
+	if ((have = stream_contiguous(&f->st)) == 0)
+		return (VERDICT_PASS);	/* the start is still missing */
+	judge_bytes(in, f, f->st.buf, have, &j);
+	if (j.complete)
+		return (j.verdict);
+	if (res == STREAM_PAST_END || have == f->st.cap)
+		return (fail(in, STAT_BOUND_GATHER, 1));
+	return (VERDICT_PASS);
+}
+
+/*
+ * TCP: follow the flow from its SYN; judge its first message; once
+ * decided, answer its packets still in flight the same way.
+ */
+static enum verdict
+inspect_tcp(struct inspect *in, const struct packet *pk)
+{
+	struct flow	*f = flow_find(in->flows, &pk->t);
+	enum verdict	 v;
+
+	if (f != NULL)
+		flow_touch(in->flows, f, in->now_ms);
+	if (f != NULL && f->state == FLOW_DECIDED)
+		return ((enum verdict)f->verdict);
+	if (pk->tcpflags & TCPF_RST) {
+		if (f != NULL)
+			flow_remove(in->flows, f);
+		return (VERDICT_PASS);
+	}
+	if ((pk->tcpflags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN) {
+		if (f == NULL && (f = flow_add(in->flows, &pk->t,
+		    in->now_ms)) == NULL) {
+			/* try again, mid-stream, at the first payload */
+			stats_inc(in->stats, STAT_BOUND_FLOWS);
+			return (VERDICT_PASS);
+		}
+		f->base = pk->seq + 1;
+		f->based = 1;
+		return (VERDICT_PASS);
+	}
+	if (pk->plen == 0) {
+		if (f != NULL && (pk->tcpflags & TCPF_FIN))
+			flow_remove(in->flows, f);
+		return (VERDICT_PASS);
+	}
+	if (f == NULL) {
+		/* no SYN seen (a restart): the stream starts here */
+		if ((f = flow_add(in->flows, &pk->t, in->now_ms)) == NULL)
+			return (fail(in, STAT_BOUND_FLOWS, 1));
+		f->base = pk->seq;
+		f->based = 1;
+	}
+	if (pk->t.dport == 53)
+		v = judge_dns_stream(in, f, pk);
+	else
+		v = judge_stream(in, f, pk);
+	if (v == VERDICT_ALLOW || v == VERDICT_BLOCK) {
+		f->state = FLOW_DECIDED;
+		f->verdict = (uint8_t)v;
+		flow_release_buffer(in->flows, f);
+	} else if (pk->tcpflags & TCPF_FIN)
+		flow_remove(in->flows, f);
+	return (v);
+}
+
+/* Judge one packet, given from its IP header. */
+enum verdict
+inspect_packet(struct inspect *in, const uint8_t *buf, size_t len)
+{
+	struct packet	 pk;
+	enum packet_err	 e;
+
+	if ((e = packet_parse(&pk, buf, len)) != PACKET_OK) {
+		if (e == PACKET_EFRAGMENT)
+			return (fail(in, STAT_ERR_FRAGMENT, 0));
+		return (fail(in, STAT_ERR_PACKET, 0));
+	}
+	if (pk.t.l4 == IPPROTO_UDP)
+		return (inspect_udp(in, &pk));
+	return (inspect_tcp(in, &pk));
+}
+
+/* Forget flows that went quiet; returns how many. */
+size_t
+inspect_expire(struct inspect *in)
+{
+	size_t	 n;
+
+	n = flow_expire(in->flows, in->now_ms, in->flow_timeout_ms,
+	    in->decided_timeout_ms);
+	stats_add(in->stats, STAT_FLOWS_EXPIRED, n);
+	return (n);
+}
