@@ -170,6 +170,20 @@ topo_up() {
 	    ! embt_sysctl "$NS_G" ipv6/conf/all/forwarding 1; then
 		setup_error "cannot turn forwarding on in $NS_G"
 	fi
+	embt_prime
+}
+
+# Resolve every neighbour once (ARP, and NDP which can take a moment on
+# a loaded machine), so that a test's first packet does not wait for
+# it.  Bounded: a few tries of one ping per address family.
+embt_prime() {
+	for a in $S4 $S4B $S6 $S6B; do
+		n=0
+		until in_client ping -c 1 -W 1 "$a" >/dev/null 2>&1; do
+			n=$((n + 1))
+			[ $n -lt 5 ] || setup_error "$a unreachable from the client"
+		done
+	done
 }
 
 # Bring link $2 of namespace $1 up with the addresses $3...
