@@ -9,6 +9,7 @@
  * answers only exact questions).  Prints the ratios.  Not a test.
  *
  * usage: bench_match [-n names] [-r rounds]
+ *        bench_match [-n names] -w file	(write the names as a list)
  */
 #include "config.h"
 
@@ -259,12 +260,13 @@ main(int argc, char *argv[])
 	struct lists	*ls;
 	char		 path[] = "/tmp/embargo-bench-XXXXXX", conftext[256];
 	char		*pool, *p, name[300], *qhits, *qsubs, *qmiss;
+	const char	*wfile = NULL;
 	size_t		 n = 1000000, i, len, total = 0, fm, fp, pool_size;
 	double		 t, mh, ph, ms, mm, pm;
 	int		 ch, rounds = 3, fd;
 	FILE		*f;
 
-	while ((ch = getopt(argc, argv, "n:r:")) != -1) {
+	while ((ch = getopt(argc, argv, "n:r:w:")) != -1) {
 		switch (ch) {
 		case 'n':
 			n = strtoul(optarg, NULL, 10);
@@ -272,13 +274,27 @@ main(int argc, char *argv[])
 		case 'r':
 			rounds = atoi(optarg);
 			break;
+		case 'w':
+			wfile = optarg;
+			break;
 		default:
 			fprintf(stderr, "usage: bench_match [-n names] "
-			    "[-r rounds]\n");
+			    "[-r rounds] [-w file]\n");
 			return (1);
 		}
 	}
 	log_init(1, 0, 0);
+	if (wfile != NULL) {
+		if ((f = fopen(wfile, "w")) == NULL) {
+			perror(wfile);
+			return (1);
+		}
+		for (i = 0; i < n; i++) {
+			gen_name(name);
+			fprintf(f, "%s\n", name);
+		}
+		return (fclose(f) == 0 ? 0 : 1);
+	}
 
 	/* names: listed ones, then fresh ones for misses */
 	pool_size = n * 2 * 64;
