@@ -26,14 +26,10 @@
 #define CONF_MAXSIZE	(4 * 1024 * 1024)
 #define CONF_MAXQUEUES	64
 
-/* Used when no configuration file exists: the shipped default lists. */
+/* Used when no configuration file exists: the shipped default profile. */
 static const char conf_default_text[] =
-    "# built-in default: block the shipped default lists\n"
-    "list kaspersky-update \"kaspersky-update.list\"\n"
-    "list kaspersky-ksn \"kaspersky-ksn.list\"\n"
-    "list kaspersky-activation \"kaspersky-activation.list\"\n"
-    "list kaspersky-management \"kaspersky-management.list\"\n"
-    "list kaspersky-statistics \"kaspersky-statistics.list\"\n";
+    "# built-in default: block the lists of the default profile\n"
+    "profile default\n";
 
 struct token {
 	char	*s;
@@ -71,6 +67,8 @@ static void	parse_mode(struct parser *);
 static void	parse_listsdir(struct parser *);
 static void	parse_list(struct parser *);
 static void	parse_include(struct parser *);
+static void	parse_profile(struct parser *);
+static void	parse_file(struct parser *, const char *, const char *);
 static void	parse_queue(struct parser *);
 static void	parse_default_verdict(struct parser *);
 static void	parse_fail_open(struct parser *);
@@ -83,7 +81,7 @@ static int	parse_yesno(struct parser *, const char *, const char *);
 static int	parse_list_option(struct parser *, struct conf_list *, int *);
 static int	valid_list_name(const char *);
 static struct conf_list *find_list(struct conf *, const char *);
-static struct conf *conf_new(const char *);
+static struct conf *conf_new(const char *, const char *);
 static struct conf *conf_done(struct conf *, int);
 
 /* Each bound: its name, its default, and the range it may take. */
@@ -113,6 +111,7 @@ static const struct keyword keywords[] = {
 	{ "lists-dir",	parse_listsdir },
 	{ "mark",	parse_mark },
 	{ "mode",	parse_mode },
+	{ "profile",	parse_profile },
 	{ "queue",	parse_queue },
 };
 
@@ -305,6 +304,8 @@ parse_listsdir(struct parser *ps)
 		conf_error(ps, "usage: lists-dir \"directory\"");
 		return;
 	}
+	if (ps->conf->listsdir_fixed)
+		return;		/* embargod -L decides */
 	free(ps->conf->listsdir);
 	ps->conf->listsdir = relative_path(ps, ps->tok[1].s);
 }
@@ -347,6 +348,11 @@ parse_list_option(struct parser *ps, struct conf_list *l, int *i)
 
 	if (strcmp(w, "strict") == 0 || strcmp(w, "lenient") == 0) {
 		l->lenient = (w[0] == 'l');
+		(*i)++;
+		return (0);
+	}
+	if (strcmp(w, "disabled") == 0 || strcmp(w, "enabled") == 0) {
+		l->disabled = (w[0] == 'd');
 		(*i)++;
 		return (0);
 	}
@@ -640,32 +646,62 @@ parse_events(struct parser *ps)
 	ps->conf->events = relative_path(ps, ps->tok[1].s);
 }
 
-/* include "path": relative to the including file's directory. */
+/* Parse the statements of another file here, within the depth bound. */
 static void
-parse_include(struct parser *ps)
+parse_file(struct parser *ps, const char *path, const char *what)
 {
-	char		*path, *buf;
-	size_t		 len;
-	int		 errors = 0;
+	char	*buf;
+	size_t	 len;
+	int	 errors = 0;
 
-	if (ps->ntok != 2) {
-		conf_error(ps, "usage: include \"file\"");
-		return;
-	}
 	if (ps->depth >= CONF_MAXDEPTH) {
-		conf_error(ps, "includes nested deeper than %d",
+		conf_error(ps, "%ss nested deeper than %d", what,
 		    CONF_MAXDEPTH);
 		return;
 	}
-	path = relative_path(ps, ps->tok[1].s);
 	if ((buf = file_read(path, CONF_MAXSIZE, &len)) == NULL) {
 		conf_error(ps, "%s: %s", path, strerror(errno));
-		free(path);
 		return;
 	}
 	parse_buffer(ps->conf, path, buf, len, ps->depth + 1, &errors);
 	ps->errors += errors;
 	free(buf);
+}
+
+/* include "path": relative to the including file's directory. */
+static void
+parse_include(struct parser *ps)
+{
+	char	*path;
+
+	if (ps->ntok != 2) {
+		conf_error(ps, "usage: include \"file\"");
+		return;
+	}
+	path = relative_path(ps, ps->tok[1].s);
+	parse_file(ps, path, "include");
+	free(path);
+}
+
+/*
+ * profile NAME: the shipped set of lists NAME.profile in lists-dir (so
+ * lists-dir, when given, comes first).
+ */
+static void
+parse_profile(struct parser *ps)
+{
+	char	*path;
+
+	if (ps->ntok != 2 || ps->tok[1].quoted) {
+		conf_error(ps, "usage: profile name");
+		return;
+	}
+	if (!valid_list_name(ps->tok[1].s)) {
+		conf_error(ps, "invalid profile name \"%s\"", ps->tok[1].s);
+		return;
+	}
+	xasprintf(&path, "%s/%s.profile", ps->conf->listsdir, ps->tok[1].s);
+	parse_file(ps, path, "profile");
 	free(path);
 }
 
@@ -692,14 +728,15 @@ parse_buffer(struct conf *conf, const char *file, const char *buf,
 }
 
 static struct conf *
-conf_new(const char *path)
+conf_new(const char *path, const char *listsdir)
 {
 	struct conf	*conf;
 	int		 k;
 
 	conf = xcalloc(1, sizeof(*conf));
 	conf->path = xstrdup(path);
-	conf->listsdir = xstrdup(EMBARGO_LISTSDIR);
+	conf->listsdir = xstrdup(listsdir ? listsdir : EMBARGO_LISTSDIR);
+	conf->listsdir_fixed = (listsdir != NULL);
 	conf->mode = MODE_BLOCK;
 	conf->fail_open = 1;
 	conf->mark_mask = 0x30000000;
@@ -711,16 +748,19 @@ conf_new(const char *path)
 	return (conf);
 }
 
-/* Parse configuration text; NULL after logging the errors. */
+/*
+ * Parse configuration text (NULL: the built-in default); NULL after
+ * logging the errors.  A listsdir overrides any lists-dir statement.
+ */
 struct conf *
-conf_load_string(const char *name, const char *text)
+conf_load_string(const char *name, const char *text, const char *listsdir)
 {
 	struct conf	*conf;
 	int		 errors = 0;
 
 	if (text == NULL)
 		text = conf_default_text;
-	conf = conf_new(name);
+	conf = conf_new(name, listsdir);
 	parse_buffer(conf, name, text, strlen(text), 0, &errors);
 	return (conf_done(conf, errors));
 }
@@ -742,7 +782,7 @@ conf_done(struct conf *conf, int errors)
  * did not insist on it (no -f), use the built-in default.
  */
 struct conf *
-conf_load(const char *path, int must_exist)
+conf_load(const char *path, int must_exist, const char *listsdir)
 {
 	struct conf	*conf;
 	char		*buf;
@@ -753,12 +793,13 @@ conf_load(const char *path, int must_exist)
 		if (errno == ENOENT && !must_exist) {
 			log_debug("%s: not found, using the built-in default",
 			    path);
-			return (conf_load_string("(built-in default)", NULL));
+			return (conf_load_string("(built-in default)", NULL,
+			    listsdir));
 		}
 		log_warn("%s", path);
 		return (NULL);
 	}
-	conf = conf_new(path);
+	conf = conf_new(path, listsdir);
 	parse_buffer(conf, path, buf, len, 0, &errors);
 	free(buf);
 	return (conf_done(conf, errors));

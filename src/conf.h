@@ -33,6 +33,7 @@ struct conf_list {
 	int			 line;
 	enum list_format	 format;
 	int			 lenient;
+	int			 disabled;
 	enum conf_action	 action;
 };
 
@@ -52,6 +53,7 @@ enum conf_limit {
 struct conf {
 	char			*path;		/* the file, or "(default)" */
 	char			*listsdir;
+	int			 listsdir_fixed;	/* -L: lists-dir ignored */
 	enum conf_mode		 mode;
 	struct conf_list	*lists;
 	size_t			 nlists;
@@ -67,8 +69,8 @@ struct conf {
 	char			*events;	/* JSON-lines event file */
 };
 
-struct conf	*conf_load(const char *, int);
-struct conf	*conf_load_string(const char *, const char *);
+struct conf	*conf_load(const char *, int, const char *);
+struct conf	*conf_load_string(const char *, const char *, const char *);
 void		 conf_free(struct conf *);
 char		*conf_list_path(const struct conf *, const struct conf_list *);
 const char	*conf_format_name(enum list_format);

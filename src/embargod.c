@@ -31,6 +31,7 @@
 
 struct daemon {
 	const char		*conffile;
+	const char		*listsdir;	/* -L */
 	int			 fflag;
 	int			 audit;		/* -a */
 	int			 qflag;		/* -q given */
@@ -61,8 +62,9 @@ extern char *__progname;
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-adnv] [-f file] [-q queue[-last]]\n"
-	    "       %s [-v] [-f file] -T name ...\n", __progname, __progname);
+	fprintf(stderr, "usage: %s [-adnv] [-f file] [-L dir] [-q queue[-last]]\n"
+	    "       %s [-v] [-f file] [-L dir] -T name ...\n", __progname,
+	    __progname);
 	exit(1);
 }
 
@@ -92,7 +94,7 @@ load_conf(struct daemon *d)
 {
 	struct conf	*conf;
 
-	if ((conf = conf_load(d->conffile, d->fflag)) == NULL)
+	if ((conf = conf_load(d->conffile, d->fflag, d->listsdir)) == NULL)
 		return (NULL);
 	if (d->audit)
 		conf->mode = MODE_AUDIT;
@@ -318,7 +320,7 @@ main(int argc, char *argv[])
 
 	memset(&d, 0, sizeof(d));
 	d.conffile = EMBARGO_CONFFILE;
-	while ((ch = getopt(argc, argv, "adf:nq:Tv")) != -1) {
+	while ((ch = getopt(argc, argv, "adf:L:nq:Tv")) != -1) {
 		switch (ch) {
 		case 'a':
 			d.audit = 1;
@@ -329,6 +331,9 @@ main(int argc, char *argv[])
 		case 'f':
 			d.conffile = optarg;
 			d.fflag = 1;
+			break;
+		case 'L':
+			d.listsdir = optarg;
 			break;
 		case 'n':
 			checkonly = 1;

@@ -44,12 +44,14 @@ enum meta_key {
 	META_DESCRIPTION,
 	META_VERSION,
 	META_SCOPE,
+	META_LISTED,
 	META_SOURCE,
 	META_NKEYS
 };
 
 static const char *meta_names[META_NKEYS] = {
-	"vendor", "category", "description", "version", "scope", "source"
+	"vendor", "category", "description", "version", "scope", "listed",
+	"source"
 };
 
 struct lparse {
@@ -88,6 +90,9 @@ static int	is_sink(const char *);
 static int	looks_like_address(const char *, int);
 static int	is_hosts_boilerplate(const char *);
 static void	report_dup(unsigned, uint32_t, uint32_t, int, void *);
+static int	load_one(struct match_builder *, struct list *, unsigned,
+		    const struct conf *, const struct conf_list *,
+		    lists_diag_cb, void *);
 
 static void
 diag_log(const char *msg, void *arg)
@@ -219,7 +224,8 @@ parse_meta(struct lparse *p, char *s)
 	p->metaline[k] = p->line;
 	slot = k == META_VENDOR ? &l->vendor : k == META_CATEGORY ?
 	    &l->category : k == META_DESCRIPTION ? &l->description :
-	    k == META_VERSION ? &l->version : &l->scope;
+	    k == META_VERSION ? &l->version : k == META_LISTED ? &l->listed :
+	    &l->scope;
 	*slot = xstrdup(val);
 }
 
@@ -505,24 +511,62 @@ report_dup(unsigned idx, uint32_t line, uint32_t first, int conflict,
 }
 
 /*
- * Load every list of the configuration into a new set.  Returns NULL
- * when a file cannot be read or a strict list has an error; lenient
- * lists lose only their bad lines.  The live set is never touched.
+ * Read one configured list into b as list number idx.  Returns -1 when
+ * it cannot be used: unreadable, or strict with an error.
+ */
+static int
+load_one(struct match_builder *b, struct list *l, unsigned idx,
+    const struct conf *conf, const struct conf_list *cl, lists_diag_cb diag,
+    void *arg)
+{
+	char	*buf, msg[512];
+	size_t	 len;
+
+	l->name = xstrdup(cl->name);
+	l->path = conf_list_path(conf, cl);
+	l->format = cl->format;
+	l->lenient = cl->lenient;
+	l->action = cl->action;
+	if ((buf = file_read(l->path, LISTS_MAXSIZE, &len)) == NULL) {
+		snprintf(msg, sizeof(msg), "%s: %s", l->path, strerror(errno));
+		diag(msg, arg);
+		return (-1);
+	}
+	lists_parse(b, l, idx, buf, len, diag, arg);
+	free(buf);
+	if (l->errors == 0)
+		return (0);
+	if (l->lenient)
+		snprintf(msg, sizeof(msg), "%s: %zu line%s skipped", l->path,
+		    l->errors, l->errors == 1 ? "" : "s");
+	else
+		snprintf(msg, sizeof(msg), "%s: %zu error%s; list refused",
+		    l->path, l->errors, l->errors == 1 ? "" : "s");
+	diag(msg, arg);
+	return (l->lenient ? 0 : -1);
+}
+
+/*
+ * Load every enabled list of the configuration into a new set.  Returns
+ * NULL when a file cannot be read or a strict list has an error;
+ * lenient lists lose only their bad lines.  The live set is never
+ * touched.
  */
 struct lists *
 lists_load(const struct conf *conf, lists_diag_cb diag, void *arg)
 {
 	struct match_builder	*b;
 	struct lists		*ls;
-	struct list		*l;
 	struct dupctx		 d;
-	char			*buf, msg[512];
-	size_t			 i, len;
+	char			 msg[512];
+	size_t			 i, n = 0;
 	int			 failed = 0;
 
 	if (diag == NULL)
 		diag = diag_log;
-	if (conf->nlists > MATCH_LISTMAX) {
+	for (i = 0; i < conf->nlists; i++)
+		n += !conf->lists[i].disabled;
+	if (n > MATCH_LISTMAX) {
 		snprintf(msg, sizeof(msg), "%s: more than %d lists",
 		    conf->path, MATCH_LISTMAX);
 		diag(msg, arg);
@@ -530,37 +574,16 @@ lists_load(const struct conf *conf, lists_diag_cb diag, void *arg)
 	}
 	ls = xcalloc(1, sizeof(*ls));
 	atomic_init(&ls->refs, 1);
-	ls->nlists = conf->nlists;
-	if (ls->nlists > 0)
-		ls->list = xcalloc(ls->nlists, sizeof(*ls->list));
+	if (n > 0)
+		ls->list = xcalloc(n, sizeof(*ls->list));
 	b = match_builder_new();
 	for (i = 0; i < conf->nlists; i++) {
-		l = &ls->list[i];
-		l->name = xstrdup(conf->lists[i].name);
-		l->path = conf_list_path(conf, &conf->lists[i]);
-		l->format = conf->lists[i].format;
-		l->lenient = conf->lists[i].lenient;
-		l->action = conf->lists[i].action;
-		if ((buf = file_read(l->path, LISTS_MAXSIZE, &len)) == NULL) {
-			snprintf(msg, sizeof(msg), "%s: %s", l->path,
-			    strerror(errno));
-			diag(msg, arg);
-			failed = 1;
+		if (conf->lists[i].disabled)
 			continue;
-		}
-		lists_parse(b, l, (unsigned)i, buf, len, diag, arg);
-		free(buf);
-		if (l->errors == 0)
-			continue;
-		if (!l->lenient) {
-			snprintf(msg, sizeof(msg), "%s: %zu error%s; list "
-			    "refused", l->path, l->errors,
-			    l->errors == 1 ? "" : "s");
+		if (load_one(b, &ls->list[ls->nlists], (unsigned)ls->nlists,
+		    conf, &conf->lists[i], diag, arg) == -1)
 			failed = 1;
-		} else
-			snprintf(msg, sizeof(msg), "%s: %zu line%s skipped",
-			    l->path, l->errors, l->errors == 1 ? "" : "s");
-		diag(msg, arg);
+		ls->nlists++;
 	}
 	if (failed) {
 		match_builder_free(b);
@@ -610,6 +633,7 @@ list_clear(struct list *l)
 	free(l->description);
 	free(l->version);
 	free(l->scope);
+	free(l->listed);
 	for (i = 0; i < l->nsources; i++)
 		free(l->sources[i]);
 	free(l->sources);

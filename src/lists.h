@@ -23,6 +23,7 @@ struct list {
 	char			*description;
 	char			*version;
 	char			*scope;
+	char			*listed;	/* date on a government list */
 	char			**sources;
 	size_t			 nsources;
 	size_t			 rules;		/* rules taken from the file */

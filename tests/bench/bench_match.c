@@ -334,7 +334,7 @@ main(int argc, char *argv[])
 	/* load + compile through the real loader */
 	snprintf(conftext, sizeof(conftext),
 	    "lists-dir \"/tmp\"\nlist bench \"%s\" format domains\n", path);
-	conf = conf_load_string("bench.conf", conftext);
+	conf = conf_load_string("bench.conf", conftext, NULL);
 	t = now();
 	ls = lists_load(conf, NULL, NULL);
 	t = now() - t;

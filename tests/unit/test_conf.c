@@ -17,20 +17,59 @@
 
 #include "conf.h"
 
+/* The shipped lists and profiles, in the source tree. */
+#define LISTS	TOP_SRCDIR "/lists"
+
 static void
 test_builtin_default(void **state)
 {
 	struct conf	*conf;
 
 	(void)state;
-	conf = conf_load_string("(built-in default)", NULL);
+	/* it is "profile default", read from the lists directory */
+	conf = conf_load_string("(built-in default)", NULL, LISTS);
 	assert_non_null(conf);
 	assert_int_equal(conf->mode, MODE_BLOCK);
-	assert_true(conf->nlists >= 5);
+	assert_int_equal(conf->nlists, 5);
 	assert_string_equal(conf->lists[0].name, "kaspersky-update");
+	assert_string_equal(conf->lists[4].name, "kaspersky-statistics");
 	assert_int_equal(conf->lists[0].action, ACTION_BLOCK);
 	assert_int_equal(conf->lists[0].lenient, 0);
 	conf_free(conf);
+}
+
+/* Profiles nest; a list from a profile can be changed or disabled. */
+static void
+test_profiles(void **state)
+{
+	struct conf	*conf;
+	size_t		 i;
+
+	(void)state;
+	conf = conf_load_string("t.conf", "profile whole-vendor\n"
+	    "list kaspersky-bis-carveout disabled\n"
+	    "list kaspersky-ksn action audit\n", LISTS);
+	assert_non_null(conf);
+	assert_int_equal(conf->nlists, 7);
+	for (i = 0; i < conf->nlists; i++) {
+		if (strcmp(conf->lists[i].name, "kaspersky-bis-carveout") == 0)
+			assert_int_equal(conf->lists[i].disabled, 1);
+		else
+			assert_int_equal(conf->lists[i].disabled, 0);
+		if (strcmp(conf->lists[i].name, "kaspersky-ksn") == 0)
+			assert_int_equal(conf->lists[i].action, ACTION_AUDIT);
+	}
+	assert_non_null(strstr(conf->lists[0].file, "default.profile"));
+	conf_free(conf);
+	/* -L beats lists-dir; a profile that does not exist is an error */
+	conf = conf_load_string("t.conf", "lists-dir \"/nowhere\"\n"
+	    "profile default\n", LISTS);
+	assert_non_null(conf);
+	assert_string_equal(conf->listsdir, LISTS);
+	conf_free(conf);
+	assert_null(conf_load_string("t.conf", "profile nosuch\n", LISTS));
+	assert_null(conf_load_string("t.conf", "profile \"quoted\"\n", LISTS));
+	assert_null(conf_load_string("t.conf", "profile Bad/Name\n", LISTS));
 }
 
 static void
@@ -47,7 +86,7 @@ test_lists_and_options(void **state)
 	    "list b \"/etc/embargo/b.hosts\" format hosts lenient \\\n"
 	    "    action audit\n"
 	    "list a action audit format adblock\n"
-	    "list c \"with \\\"quote\\\".list\" strict\n");
+	    "list c \"with \\\"quote\\\".list\" strict\n", NULL);
 	assert_non_null(conf);
 	assert_int_equal(conf->mode, MODE_AUDIT);
 	assert_int_equal(conf->nlists, 3);
@@ -91,7 +130,7 @@ test_refused(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (conf_load_string("bad.conf", bad[i]) != NULL)
+		if (conf_load_string("bad.conf", bad[i], NULL) != NULL)
 			fail_msg("accepted: %s", bad[i]);
 }
 
@@ -112,7 +151,7 @@ test_include(void **state)
 	f = fopen(path, "w");
 	fputs("include \"lists.conf\"\nlist inc action audit\n", f);
 	fclose(f);
-	conf = conf_load(path, 1);
+	conf = conf_load(path, 1, NULL);
 	assert_non_null(conf);
 	assert_int_equal(conf->nlists, 1);
 	assert_int_equal(conf->lists[0].action, ACTION_AUDIT);
@@ -122,14 +161,14 @@ test_include(void **state)
 	f = fopen(path, "w");
 	fputs("include \"main.conf\"\n", f);
 	fclose(f);
-	assert_null(conf_load(path, 1));
+	assert_null(conf_load(path, 1, NULL));
 	/* no file: the built-in default, unless the file was insisted on */
 	snprintf(path, sizeof(path), "%s/none.conf", dir);
-	conf = conf_load(path, 0);
+	conf = conf_load(path, 0, LISTS);
 	assert_non_null(conf);
 	assert_string_equal(conf->path, "(built-in default)");
 	conf_free(conf);
-	assert_null(conf_load(path, 1));
+	assert_null(conf_load(path, 1, NULL));
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	assert_int_equal(system(path), 0);
 }
@@ -139,6 +178,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_builtin_default),
+		cmocka_unit_test(test_profiles),
 		cmocka_unit_test(test_lists_and_options),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_include),

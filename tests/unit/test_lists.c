@@ -396,7 +396,7 @@ test_load_strict_and_lenient(void **state)
 	    "list good \"good.list\"\n"
 	    "list third \"third.hosts\" format hosts lenient action audit\n",
 	    dir);
-	conf = conf_load_string("test.conf", conftext);
+	conf = conf_load_string("test.conf", conftext, NULL);
 	assert_non_null(conf);
 	clear_msgs();
 	ls = lists_load(conf, collect, NULL);
@@ -421,7 +421,7 @@ test_load_strict_and_lenient(void **state)
 	snprintf(conftext, sizeof(conftext),
 	    "lists-dir \"%s\"\nlist good \"good.list\"\n"
 	    "list broken \"broken.list\"\n", dir);
-	conf = conf_load_string("test.conf", conftext);
+	conf = conf_load_string("test.conf", conftext, NULL);
 	clear_msgs();
 	assert_null(lists_load(conf, collect, NULL));
 	assert_int_equal(nmsgs, 2);
@@ -432,7 +432,7 @@ test_load_strict_and_lenient(void **state)
 	/* a missing file is an error naming it */
 	snprintf(conftext, sizeof(conftext),
 	    "lists-dir \"%s\"\nlist gone \"gone.list\"\n", dir);
-	conf = conf_load_string("test.conf", conftext);
+	conf = conf_load_string("test.conf", conftext, NULL);
 	clear_msgs();
 	assert_null(lists_load(conf, collect, NULL));
 	assert_int_equal(nmsgs, 1);
