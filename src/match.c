@@ -8,15 +8,19 @@
  * suffix.  Entries sit in buckets of eight, one 64-byte cache line each;
  * a bucket that filled up while building sets a flag in its first
  * slot, so that a lookup which misses stops after one line unless the
- * flag sends it on.  At six rules per bucket this costs under 11 bytes
- * a rule.
+ * flag sends it on.  In front of the table, a blocked Bloom filter (one
+ * 64-bit word per name, three bits, a byte a rule) answers "surely not"
+ * for about 97% of the suffixes that have no rule, from cache, so a
+ * name that matches nothing rarely waits for the table's memory at all.
+ * Six rules per bucket and the filter cost under 12 bytes a rule.
  *
  * Hashing.  A name's labels are hashed right to left, each label's
  * hash chained onto the hash of everything to its right, so one pass
  * gives the hash of every suffix: "upd.kaspersky.com" hashes the same
  * whether it is a rule or the tail of "s12.upd.kaspersky.com".  The
  * buckets of the most specific suffixes are prefetched together before
- * any is probed, so their cache misses overlap.
+ * any is probed, so the cache misses of those the filter lets through
+ * overlap.
  *
  * False matches.  Two names share a fingerprint and a bucket with odds
  * near 2^-46 per probe; with a random seed per set they cannot be
@@ -42,6 +46,7 @@
 #define BUCKET_LOAD	6	/* rules per bucket when sizing the table */
 #define LEVELS_MAX	(NAME_MAXLEN + 1)	/* labels, even if all empty */
 #define PREFETCH_LEVELS	6
+#define FILTER_NAMES_PER_WORD	8	/* 8 bits a name: about 3% false hits */
 #define RADIX_MIN	65536	/* rules; fewer go to qsort() */
 #define HUGE_PAGE	((size_t)2 * 1024 * 1024)
 
@@ -61,6 +66,8 @@ struct match {
 	uint64_t	 seed;
 	struct bucket	*buckets;
 	uint32_t	 nbuckets;
+	uint64_t	*filter;	/* blocked Bloom filter, a word a name */
+	uint32_t	 nwords;
 	size_t		 count;
 };
 
@@ -102,6 +109,20 @@ static inline uint32_t
 bucket_of(const struct match *m, uint64_t h)
 {
 	return ((uint32_t)(((h >> 32) * (uint64_t)m->nbuckets) >> 32));
+}
+
+/*
+ * The filter word for a hash and the three bits it sets there, from a
+ * remix of the hash so they are independent of bucket and fingerprint.
+ */
+static inline uint64_t
+filter_bits(uint64_t h, uint32_t nwords, uint32_t *word)
+{
+	uint64_t	 g = (h ^ (h >> 31)) * 0x9e3779b97f4a7c15ULL;
+
+	*word = (uint32_t)(((g >> 32) * (uint64_t)nwords) >> 32);
+	return ((1ULL << (g & 63)) | (1ULL << ((g >> 6) & 63)) |
+	    (1ULL << ((g >> 12) & 63)));
 }
 
 /* The stored fingerprint: the low 48 bits, never zero (zero: empty). */
@@ -420,6 +441,8 @@ match_builder_finish(struct match_builder *b, match_dup_cb cb, void *arg)
 {
 	struct match	*m;
 	size_t		 i, kept, nb;
+	uint64_t	 bits;
+	uint32_t	 w;
 
 	kept = builder_dedup(b, cb, arg);
 	m = xcalloc(1, sizeof(*m));
@@ -433,8 +456,16 @@ match_builder_finish(struct match_builder *b, match_dup_cb cb, void *arg)
 		fatalx("%s: %zu rules are too many", __func__, kept);
 	m->nbuckets = (uint32_t)nb;
 	m->buckets = table_alloc(nb * sizeof(struct bucket));
-	for (i = 0; i < kept; i++)
+	m->nwords = (uint32_t)((kept + FILTER_NAMES_PER_WORD - 1) /
+	    FILTER_NAMES_PER_WORD);
+	if (m->nwords == 0)
+		m->nwords = 1;
+	m->filter = xcalloc(m->nwords, sizeof(*m->filter));
+	for (i = 0; i < kept; i++) {
 		table_insert(m, b->rules[i].hash, b->rules[i].info);
+		bits = filter_bits(b->rules[i].hash, m->nwords, &w);
+		m->filter[w] |= bits;
+	}
 	match_builder_free(b);
 	return (m);
 }
@@ -501,8 +532,9 @@ int
 match_lookup(const struct match *m, const char *name, size_t len,
     struct match_result *res)
 {
-	uint64_t	 hs[LEVELS_MAX];
+	uint64_t	 hs[LEVELS_MAX], bits;
 	uint16_t	 off[LEVELS_MAX], info;
+	uint32_t	 w;
 	int		 n, i;
 
 	if (len == 0 || len > NAME_MAXLEN || m->count == 0)
@@ -511,6 +543,9 @@ match_lookup(const struct match *m, const char *name, size_t len,
 	for (i = n - 1; i >= 0 && i >= n - PREFETCH_LEVELS; i--)
 		__builtin_prefetch(&m->buckets[bucket_of(m, hs[i])]);
 	for (i = n - 1; i >= 0; i--) {
+		bits = filter_bits(hs[i], m->nwords, &w);
+		if ((m->filter[w] & bits) != bits)
+			continue;	/* surely no rule for this suffix */
 		if (!probe(m, hs[i], i == n - 1, &info))
 			continue;
 		res->kind = (info & INFO_EXACT) ? MATCH_EXACT : MATCH_SUFFIX;
@@ -532,7 +567,8 @@ match_count(const struct match *m)
 size_t
 match_memsize(const struct match *m)
 {
-	return (sizeof(*m) + (size_t)m->nbuckets * sizeof(struct bucket));
+	return (sizeof(*m) + (size_t)m->nbuckets * sizeof(struct bucket) +
+	    (size_t)m->nwords * sizeof(*m->filter));
 }
 
 struct match *
@@ -551,5 +587,6 @@ match_unref(struct match *m)
 	if (atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	free(m->buckets);
+	free(m->filter);
 	free(m);
 }
