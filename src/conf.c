@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -15,7 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
+#include <unistd.h>
 
+#include "cidr.h"
 #include "conf.h"
 #include "file.h"
 #include "log.h"
@@ -25,6 +29,12 @@
 #define CONF_MAXDEPTH	8
 #define CONF_MAXSIZE	(4 * 1024 * 1024)
 #define CONF_MAXQUEUES	64
+#define CONF_MAXCLIENTS	1024
+
+#ifndef EMBARGO_CONTROL_SOCKET
+#define EMBARGO_CONTROL_SOCKET	"/run/embargo/embargod.sock"
+#endif
+#define EMBARGO_METRICS_PORT	9469
 
 /* Used when no configuration file exists: the shipped default profile. */
 static const char conf_default_text[] =
@@ -68,6 +78,14 @@ static void	parse_listsdir(struct parser *);
 static void	parse_list(struct parser *);
 static void	parse_include(struct parser *);
 static void	parse_profile(struct parser *);
+static void	parse_user(struct parser *);
+static void	parse_log(struct parser *);
+static void	parse_client(struct parser *);
+static void	parse_control(struct parser *);
+static void	parse_metrics(struct parser *);
+static int	valid_word(const char *);
+static void	print_string(FILE *, const char *);
+static void	print_path(FILE *, const char *);
 static void	parse_file(struct parser *, const char *, const char *);
 static void	parse_queue(struct parser *);
 static void	parse_default_verdict(struct parser *);
@@ -102,6 +120,8 @@ static const struct {
 };
 
 static const struct keyword keywords[] = {
+	{ "client",	parse_client },
+	{ "control",	parse_control },
 	{ "default-verdict", parse_default_verdict },
 	{ "events",	parse_events },
 	{ "fail-open",	parse_fail_open },
@@ -109,10 +129,24 @@ static const struct keyword keywords[] = {
 	{ "limit",	parse_limit },
 	{ "list",	parse_list },
 	{ "lists-dir",	parse_listsdir },
+	{ "log",	parse_log },
 	{ "mark",	parse_mark },
+	{ "metrics",	parse_metrics },
 	{ "mode",	parse_mode },
 	{ "profile",	parse_profile },
 	{ "queue",	parse_queue },
+	{ "user",	parse_user },
+};
+
+static const struct {
+	const char	*name;
+	int		 value;
+} facilities[] = {
+	{ "daemon", LOG_DAEMON }, { "user", LOG_USER },
+	{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },
+	{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
+	{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
+	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
 };
 
 static void
@@ -646,6 +680,185 @@ parse_events(struct parser *ps)
 	ps->conf->events = relative_path(ps, ps->tok[1].s);
 }
 
+/* A user or group name: letters, digits, '_', '-' and '.'. */
+static int
+valid_word(const char *s)
+{
+	size_t	 i;
+
+	if (*s == '\0' || *s == '-' || strlen(s) > 32)
+		return (0);
+	for (i = 0; s[i] != '\0'; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' &&
+		    s[i] != '-' && s[i] != '.')
+			return (0);
+	return (1);
+}
+
+/* user NAME: who the daemon becomes once its sockets are open. */
+static void
+parse_user(struct parser *ps)
+{
+	if (ps->ntok != 2 || !valid_word(ps->tok[1].s)) {
+		conf_error(ps, "usage: user name");
+		return;
+	}
+	free(ps->conf->user);
+	ps->conf->user = xstrdup(ps->tok[1].s);
+}
+
+/* log facility NAME */
+static void
+parse_log(struct parser *ps)
+{
+	size_t	 i;
+
+	if (ps->ntok != 3 || strcmp(ps->tok[1].s, "facility") != 0) {
+		conf_error(ps, "usage: log facility name");
+		return;
+	}
+	for (i = 0; i < sizeof(facilities) / sizeof(facilities[0]); i++) {
+		if (strcmp(ps->tok[2].s, facilities[i].name) == 0) {
+			ps->conf->facility = facilities[i].value;
+			return;
+		}
+	}
+	conf_error(ps, "unknown syslog facility \"%s\" (daemon, user, "
+	    "local0 ... local7)", ps->tok[2].s);
+}
+
+/* client PREFIX exempt | audit | block */
+static void
+parse_client(struct parser *ps)
+{
+	struct conf		*c = ps->conf;
+	struct conf_client	 cl;
+	const char		*why;
+	size_t			 i;
+
+	memset(&cl, 0, sizeof(cl));
+	if (ps->ntok != 3) {
+		conf_error(ps, "usage: client prefix exempt | audit | block");
+		return;
+	}
+	if (cidr_parse(ps->tok[1].s, &cl.net, &cl.plen, &why) == -1) {
+		conf_error(ps, "client %s: %s", ps->tok[1].s, why);
+		return;
+	}
+	if (strcmp(ps->tok[2].s, "exempt") == 0)
+		cl.policy = CLIENT_EXEMPT;
+	else if (strcmp(ps->tok[2].s, "audit") == 0)
+		cl.policy = CLIENT_AUDIT;
+	else if (strcmp(ps->tok[2].s, "block") == 0)
+		cl.policy = CLIENT_BLOCK;
+	else {
+		conf_error(ps, "client %s: unknown policy \"%s\" (exempt, "
+		    "audit or block)", ps->tok[1].s, ps->tok[2].s);
+		return;
+	}
+	for (i = 0; i < c->nclients; i++) {
+		if (c->clients[i].plen == cl.plen &&
+		    c->clients[i].net.family == cl.net.family &&
+		    memcmp(&c->clients[i].net.u, &cl.net.u, 16) == 0) {
+			conf_error(ps, "client %s given twice (first at line "
+			    "%d)", ps->tok[1].s, c->clients[i].line);
+			return;
+		}
+	}
+	if (c->nclients == CONF_MAXCLIENTS) {
+		conf_error(ps, "more than %d client statements",
+		    CONF_MAXCLIENTS);
+		return;
+	}
+	cl.line = ps->line;
+	c->clients = xreallocarray(c->clients, c->nclients + 1,
+	    sizeof(*c->clients));
+	c->clients[c->nclients++] = cl;
+}
+
+/*
+ * control socket "path" [group NAME] [mode OCTAL]
+ * control socket none
+ */
+static void
+parse_control(struct parser *ps)
+{
+	struct conf	*c = ps->conf;
+	unsigned long	 mode;
+	char		*end;
+	int		 i;
+
+	if (ps->ntok < 3 || strcmp(ps->tok[1].s, "socket") != 0 ||
+	    ps->ntok % 2 != 1) {
+		conf_error(ps, "usage: control socket \"path\" [group name] "
+		    "[mode 0660]");
+		return;
+	}
+	free(c->control_path);
+	c->control_path = NULL;
+	if (!ps->tok[2].quoted && strcmp(ps->tok[2].s, "none") == 0) {
+		if (ps->ntok != 3)
+			conf_error(ps, "control socket none takes no options");
+		return;
+	}
+	if (ps->tok[2].s[0] != '/') {
+		conf_error(ps, "control socket: \"%s\" is not an absolute "
+		    "path", ps->tok[2].s);
+		return;
+	}
+	c->control_path = xstrdup(ps->tok[2].s);
+	for (i = 3; i < ps->ntok; i += 2) {
+		if (strcmp(ps->tok[i].s, "group") == 0 &&
+		    valid_word(ps->tok[i + 1].s)) {
+			free(c->control_group);
+			c->control_group = xstrdup(ps->tok[i + 1].s);
+		} else if (strcmp(ps->tok[i].s, "mode") == 0) {
+			mode = strtoul(ps->tok[i + 1].s, &end, 8);
+			if (*end != '\0' || mode > 0777 || (mode & 0600) !=
+			    0600) {
+				conf_error(ps, "control socket: mode %s is not "
+				    "an octal mode with owner read and write",
+				    ps->tok[i + 1].s);
+				return;
+			}
+			c->control_mode = (unsigned)mode;
+		} else {
+			conf_error(ps, "control socket: unexpected \"%s\"",
+			    ps->tok[i].s);
+			return;
+		}
+	}
+}
+
+/* metrics listen ADDRESS [port N] */
+static void
+parse_metrics(struct parser *ps)
+{
+	struct addr	 a;
+	unsigned	 plen;
+	uint32_t	 port = EMBARGO_METRICS_PORT;
+	const char	*why;
+
+	if ((ps->ntok != 3 && ps->ntok != 5) ||
+	    strcmp(ps->tok[1].s, "listen") != 0 ||
+	    (ps->ntok == 5 && strcmp(ps->tok[3].s, "port") != 0)) {
+		conf_error(ps, "usage: metrics listen address [port number]");
+		return;
+	}
+	if (cidr_parse(ps->tok[2].s, &a, &plen, &why) == -1 ||
+	    plen != (a.family == AF_INET ? 32U : 128U)) {
+		conf_error(ps, "metrics listen: \"%s\" is not an IPv4 or "
+		    "IPv6 address", ps->tok[2].s);
+		return;
+	}
+	if (ps->ntok == 5 &&
+	    parse_number(ps, "metrics port", ps->tok[4].s, 1, 65535, &port))
+		return;
+	free(ps->conf->metrics_addr);
+	ps->conf->metrics_addr = xstrdup(ps->tok[2].s);
+	ps->conf->metrics_port = port;
+}
+
 /* Parse the statements of another file here, within the depth bound. */
 static void
 parse_file(struct parser *ps, const char *path, const char *what)
@@ -745,6 +958,10 @@ conf_new(const char *path, const char *listsdir)
 	conf->mark_block = 0x30000000;
 	for (k = 0; k < LIMIT_MAX; k++)
 		conf->limit[k] = limits[k].def;
+	conf->facility = LOG_DAEMON;
+	conf->control_path = xstrdup(EMBARGO_CONTROL_SOCKET);
+	conf->control_mode = 0660;
+	conf->metrics_port = EMBARGO_METRICS_PORT;
 	return (conf);
 }
 
@@ -820,6 +1037,11 @@ conf_free(struct conf *conf)
 	free(conf->lists);
 	free(conf->events);
 	free(conf->listsdir);
+	free(conf->user);
+	free(conf->clients);
+	free(conf->control_path);
+	free(conf->control_group);
+	free(conf->metrics_addr);
 	free(conf->path);
 	free(conf);
 }
@@ -855,4 +1077,107 @@ const char *
 conf_action_name(enum conf_action a)
 {
 	return (a == ACTION_AUDIT ? "audit" : "block");
+}
+
+const char *
+conf_client_name(enum client_policy p)
+{
+	return (p == CLIENT_EXEMPT ? "exempt" : p == CLIENT_AUDIT ? "audit" :
+	    "block");
+}
+
+/* A quoted string as the tokenizer reads it back. */
+static void
+print_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/* A path, made absolute so that the output parses the same anywhere. */
+static void
+print_path(FILE *f, const char *path)
+{
+	char	 cwd[PATH_MAX], *p;
+
+	if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL) {
+		print_string(f, path);
+		return;
+	}
+	xasprintf(&p, "%s/%s", cwd, path);
+	print_string(f, p);
+	free(p);
+}
+
+/*
+ * The effective configuration, every default spelled out and profiles
+ * expanded, in the syntax it was read in: the output parses again to
+ * the same configuration.
+ */
+void
+conf_print(FILE *f, const struct conf *c)
+{
+	const struct conf_list	*l;
+	char			 buf[INET6_ADDRSTRLEN + 8];
+	size_t			 i;
+	int			 k;
+
+	fprintf(f, "# effective configuration of %s\n", c->path);
+	fprintf(f, "lists-dir ");
+	print_path(f, c->listsdir);
+	fprintf(f, "\nmode %s\n", c->mode == MODE_AUDIT ? "audit" : "block");
+	if (c->qfirst == c->qlast)
+		fprintf(f, "queue %u\n", c->qfirst);
+	else
+		fprintf(f, "queue %u-%u\n", c->qfirst, c->qlast);
+	fprintf(f, "default-verdict %s\n", c->default_drop ? "drop" :
+	    "accept");
+	fprintf(f, "fail-open %s\n", c->fail_open ? "yes" : "no");
+	fprintf(f, "mark mask 0x%08x seen 0x%08x allow 0x%08x block 0x%08x\n",
+	    c->mark_mask, c->mark_seen, c->mark_allow, c->mark_block);
+	for (k = 0; k < LIMIT_MAX; k++)
+		fprintf(f, "limit %s %u\n", limits[k].name, c->limit[k]);
+	if (c->user != NULL)
+		fprintf(f, "user %s\n", c->user);
+	for (i = 0; i < sizeof(facilities) / sizeof(facilities[0]); i++)
+		if (facilities[i].value == c->facility)
+			fprintf(f, "log facility %s\n", facilities[i].name);
+	if (c->events != NULL) {
+		fprintf(f, "events ");
+		print_path(f, c->events);
+		fprintf(f, "\n");
+	}
+	if (c->control_path == NULL)
+		fprintf(f, "control socket none\n");
+	else {
+		fprintf(f, "control socket ");
+		print_string(f, c->control_path);
+		if (c->control_group != NULL)
+			fprintf(f, " group %s", c->control_group);
+		fprintf(f, " mode %04o\n", c->control_mode);
+	}
+	if (c->metrics_addr != NULL)
+		fprintf(f, "metrics listen %s port %u\n", c->metrics_addr,
+		    c->metrics_port);
+	for (i = 0; i < c->nclients; i++)
+		fprintf(f, "client %s %s\n", cidr_format(&c->clients[i].net,
+		    c->clients[i].plen, buf, sizeof(buf)),
+		    conf_client_name(c->clients[i].policy));
+	for (i = 0; i < c->nlists; i++) {
+		l = &c->lists[i];
+		fprintf(f, "list %s ", l->name);
+		if (l->path[0] == '/')
+			print_path(f, l->path);
+		else
+			print_string(f, l->path);
+		fprintf(f, " format %s action %s %s%s\n",
+		    conf_format_name(l->format), conf_action_name(l->action),
+		    l->lenient ? "lenient" : "strict",
+		    l->disabled ? " disabled" : "");
+	}
 }

@@ -7,6 +7,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#include "embargo.h"
 
 enum conf_action {
 	ACTION_BLOCK,
@@ -16,6 +19,12 @@ enum conf_action {
 enum conf_mode {
 	MODE_BLOCK,
 	MODE_AUDIT
+};
+
+enum client_policy {
+	CLIENT_EXEMPT,		/* never judged */
+	CLIENT_AUDIT,		/* matches logged, never stopped */
+	CLIENT_BLOCK		/* blocked even in audit mode */
 };
 
 enum list_format {
@@ -35,6 +44,13 @@ struct conf_list {
 	int			 lenient;
 	int			 disabled;
 	enum conf_action	 action;
+};
+
+struct conf_client {
+	struct addr		 net;
+	unsigned		 plen;
+	enum client_policy	 policy;
+	int			 line;
 };
 
 /* Bounds with their defaults and limits (see embargod.conf(5)). */
@@ -67,6 +83,15 @@ struct conf {
 	uint32_t		 mark_block;
 	uint32_t		 limit[LIMIT_MAX];
 	char			*events;	/* JSON-lines event file */
+	char			*user;		/* unprivileged identity */
+	int			 facility;	/* syslog */
+	struct conf_client	*clients;
+	size_t			 nclients;
+	char			*control_path;	/* NULL: no control socket */
+	char			*control_group;	/* NULL: root only */
+	unsigned		 control_mode;
+	char			*metrics_addr;	/* NULL: no metrics */
+	unsigned		 metrics_port;
 };
 
 struct conf	*conf_load(const char *, int, const char *);
@@ -76,5 +101,7 @@ char		*conf_list_path(const struct conf *, const struct conf_list *);
 const char	*conf_format_name(enum list_format);
 const char	*conf_action_name(enum conf_action);
 const char	*conf_limit_name(enum conf_limit);
+const char	*conf_client_name(enum client_policy);
+void		 conf_print(FILE *, const struct conf *);
 
 #endif

@@ -20,6 +20,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,7 +55,7 @@ static enum verdict	judge_stream(struct inspect *, struct flow *,
 static enum verdict	decide(struct inspect *, const struct tuple *,
 			    enum proto, const struct name *, uint16_t,
 			    const struct tls_hello *);
-static enum verdict	fail(struct inspect *, enum stat, int);
+static enum verdict	fail(struct inspect *, enum stats_id, int);
 static void		done(struct judged *, enum verdict);
 
 /* Set up a queue thread's inspector from the configuration. */
@@ -86,7 +87,7 @@ inspect_free(struct inspect *in)
 
 /* Count a failure and give the default verdict. */
 static enum verdict
-fail(struct inspect *in, enum stat why, int tcp)
+fail(struct inspect *in, enum stats_id why, int tcp)
 {
 	stats_inc(in->stats, why);
 	return (policy_default(in->policy, tcp));
@@ -108,7 +109,7 @@ decide(struct inspect *in, const struct tuple *t, enum proto proto,
 	struct event	 e;
 
 	policy_decide(in->policy, n->s, n->len, proto,
-	    t->l4 == IPPROTO_TCP, &d);
+	    t->l4 == IPPROTO_TCP, in->client, &d);
 	if (d.action == EVENT_NONE)
 		return (d.verdict);
 	memset(&e, 0, sizeof(e));
@@ -123,6 +124,13 @@ decide(struct inspect *in, const struct tuple *t, enum proto proto,
 	e.time_ms = in->wall_ms;
 	stats_inc(in->stats, d.action == EVENT_BLOCK ? STAT_EVENT_BLOCK :
 	    STAT_EVENT_AUDIT);
+	list_count_event(d.list, d.action == EVENT_BLOCK);
+	if (in->top_names != NULL) {
+		char	 a[INET6_ADDRSTRLEN];
+
+		top_add(in->top_names, n->s, 1);
+		top_add(in->top_clients, addr_ntop(&t->src, a, sizeof(a)), 1);
+	}
 	if (event_emit(in->events, &e) == -1)
 		stats_inc(in->stats, STAT_EVENT_ERRORS);
 	return (d.verdict);
@@ -387,7 +395,11 @@ inspect_tcp(struct inspect *in, const struct packet *pk)
 	return (v);
 }
 
-/* Judge one packet, given from its IP header. */
+/*
+ * Judge one packet, given from its IP header.  The sender's client
+ * statement, if any, decides how matches count; an exempt client's
+ * flows are let go at their first packet.
+ */
 enum verdict
 inspect_packet(struct inspect *in, const uint8_t *buf, size_t len)
 {
@@ -398,6 +410,13 @@ inspect_packet(struct inspect *in, const uint8_t *buf, size_t len)
 		if (e == PACKET_EFRAGMENT)
 			return (fail(in, STAT_ERR_FRAGMENT, 0));
 		return (fail(in, STAT_ERR_PACKET, 0));
+	}
+	in->client = in->policy->mode == MODE_AUDIT ? CLIENT_AUDIT :
+	    CLIENT_BLOCK;
+	if (policy_client(in->policy, &pk.t.src, &in->client) &&
+	    in->client == CLIENT_EXEMPT) {
+		stats_inc(in->stats, STAT_EXEMPT);
+		return (pk.t.l4 == IPPROTO_TCP ? VERDICT_ALLOW : VERDICT_PASS);
 	}
 	if (pk.t.l4 == IPPROTO_UDP)
 		return (inspect_udp(in, &pk));

@@ -13,6 +13,7 @@
 #include "flow.h"
 #include "policy.h"
 #include "stats.h"
+#include "top.h"
 
 /* One per queue thread; nothing in it is shared. */
 struct inspect {
@@ -27,6 +28,9 @@ struct inspect {
 	uint64_t		 decided_timeout_ms;
 	uint8_t			*scratch;	/* TLS handshake assembly */
 	size_t			 scratchlen;
+	enum client_policy	 client;	/* the current packet's */
+	struct top		*top_names;	/* matched names */
+	struct top		*top_clients;	/* clients that matched */
 };
 
 void		 inspect_init(struct inspect *, const struct conf *,

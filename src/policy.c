@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cidr.h"
 #include "policy.h"
 #include "xmalloc.h"
 
@@ -13,14 +14,37 @@
 struct policy *
 policy_new(const struct conf *conf, struct lists *ls)
 {
-	struct policy	*p;
+	struct cidr_builder	*b = cidr_builder_new();
+	struct policy		*p;
+	size_t			 i;
 
 	p = xcalloc(1, sizeof(*p));
 	atomic_init(&p->refs, 1);
 	p->lists = ls;
 	p->mode = conf->mode;
 	p->default_drop = conf->default_drop;
+	for (i = 0; i < conf->nclients; i++)
+		cidr_builder_add(b, &conf->clients[i].net,
+		    conf->clients[i].plen, conf->clients[i].policy);
+	p->clients = cidr_builder_finish(b);
+	p->loaded = time(NULL);
 	return (p);
+}
+
+/*
+ * The policy for a client address: 1 and *cp when a client statement
+ * covers it (the most specific one), 0 when none does.
+ */
+int
+policy_client(const struct policy *p, const struct addr *a,
+    enum client_policy *cp)
+{
+	uint32_t	 v;
+
+	if (!cidr_lookup(p->clients, a, &v))
+		return (0);
+	*cp = (enum client_policy)v;
+	return (1);
 }
 
 struct policy *
@@ -38,6 +62,7 @@ policy_unref(struct policy *p)
 	if (atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	lists_unref(p->lists);
+	cidr_free(p->clients);
 	free(p);
 }
 
@@ -55,15 +80,16 @@ policy_default(const struct policy *p, int tcp)
 }
 
 /*
- * Decide a name seen in proto over TCP (tcp) or UDP.  A block rule
- * blocks unless its list or the whole daemon is in audit mode; a DNS
- * query is dropped alone, a TCP flow is blocked as a whole.  Allowed
- * TCP flows are decided (the firewall stops queueing them); DNS flows
- * never are, so that every query is seen.
+ * Decide a name seen in proto over TCP (tcp) or UDP from a client with
+ * policy cp.  A block rule blocks unless its list, the client or the
+ * whole daemon is in audit mode; a client marked block is blocked even
+ * in audit mode.  A DNS query is dropped alone, a TCP flow is blocked
+ * as a whole.  Allowed TCP flows are decided (the firewall stops
+ * queueing them); DNS flows never are, so that every query is seen.
  */
 void
 policy_decide(const struct policy *p, const char *name, size_t len,
-    enum proto proto, int tcp, struct decision *d)
+    enum proto proto, int tcp, enum client_policy cp, struct decision *d)
 {
 	int	 dns = (proto == PROTO_DNS);
 
@@ -74,7 +100,8 @@ policy_decide(const struct policy *p, const char *name, size_t len,
 		d->verdict = dns ? VERDICT_PASS : VERDICT_ALLOW;
 		return;
 	}
-	if (p->mode == MODE_AUDIT || d->list->action == ACTION_AUDIT) {
+	if (cp == CLIENT_AUDIT || d->list->action == ACTION_AUDIT ||
+	    (p->mode == MODE_AUDIT && cp != CLIENT_BLOCK)) {
 		d->action = EVENT_AUDIT;
 		d->verdict = dns ? VERDICT_PASS : VERDICT_ALLOW;
 		return;

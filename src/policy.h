@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "conf.h"
 #include "embargo.h"
@@ -23,11 +24,15 @@ enum event_action {
 	EVENT_BLOCK
 };
 
+struct cidr_set;
+
 struct policy {
 	atomic_uint		 refs;
 	struct lists		*lists;
+	struct cidr_set		*clients;	/* value: enum client_policy */
 	enum conf_mode		 mode;
 	int			 default_drop;
+	time_t			 loaded;
 };
 
 struct decision {
@@ -47,8 +52,10 @@ struct policy_slot {
 struct policy	*policy_new(const struct conf *, struct lists *);
 struct policy	*policy_ref(struct policy *);
 void		 policy_unref(struct policy *);
+int		 policy_client(const struct policy *, const struct addr *,
+		    enum client_policy *);
 void		 policy_decide(const struct policy *, const char *, size_t,
-		    enum proto, int, struct decision *);
+		    enum proto, int, enum client_policy, struct decision *);
 enum verdict	 policy_default(const struct policy *, int);
 void		 policy_slot_init(struct policy_slot *, struct policy *);
 void		 policy_slot_set(struct policy_slot *, struct policy *);

@@ -24,6 +24,7 @@ static const char *stat_names[STAT_MAX] = {
 	[STAT_EVENT_AUDIT] = "events_audit",
 	[STAT_EVENT_ERRORS] = "event_write_errors",
 	[STAT_ECH] = "tls_ech",
+	[STAT_EXEMPT] = "exempt_clients",
 	[STAT_GSO] = "gso_packets",
 	[STAT_ERR_PACKET] = "malformed_packet",
 	[STAT_ERR_FRAGMENT] = "fragments",
@@ -46,7 +47,7 @@ static const char *stat_names[STAT_MAX] = {
 };
 
 uint64_t
-stats_get(const struct stats *s, enum stat k)
+stats_get(const struct stats *s, enum stats_id k)
 {
 	return (atomic_load_explicit(&s->c[k], memory_order_relaxed));
 }
@@ -58,11 +59,11 @@ stats_sum(struct stats *sum, const struct stats *s)
 	int	 k;
 
 	for (k = 0; k < STAT_MAX; k++)
-		stats_add(sum, (enum stat)k, stats_get(s, (enum stat)k));
+		stats_add(sum, (enum stats_id)k, stats_get(s, (enum stats_id)k));
 }
 
 const char *
-stats_name(enum stat k)
+stats_name(enum stats_id k)
 {
 	return (stat_names[k]);
 }
@@ -77,10 +78,10 @@ stats_log(const struct stats *s, const char *label)
 
 	off = (size_t)snprintf(line, sizeof(line), "%s:", label);
 	for (k = 0; k < STAT_MAX && off < sizeof(line); k++) {
-		if (stats_get(s, (enum stat)k) == 0 && k != STAT_PACKETS)
+		if (stats_get(s, (enum stats_id)k) == 0 && k != STAT_PACKETS)
 			continue;
 		n = snprintf(line + off, sizeof(line) - off, " %s=%" PRIu64,
-		    stat_names[k], stats_get(s, (enum stat)k));
+		    stat_names[k], stats_get(s, (enum stats_id)k));
 		if (n < 0)
 			break;
 		off += (size_t)n;

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum stat {
+enum stats_id {
 	STAT_PACKETS,
 	STAT_BATCHES,
 	STAT_VERDICT_PASS,
@@ -25,6 +25,7 @@ enum stat {
 	STAT_EVENT_AUDIT,
 	STAT_EVENT_ERRORS,
 	STAT_ECH,
+	STAT_EXEMPT,
 	STAT_GSO,
 	STAT_ERR_PACKET,
 	STAT_ERR_FRAGMENT,
@@ -53,21 +54,21 @@ struct stats {
 
 /* One more: a plain load and store, since this thread is the only writer. */
 static inline void
-stats_add(struct stats *s, enum stat k, uint64_t n)
+stats_add(struct stats *s, enum stats_id k, uint64_t n)
 {
 	atomic_store_explicit(&s->c[k], atomic_load_explicit(&s->c[k],
 	    memory_order_relaxed) + n, memory_order_relaxed);
 }
 
 static inline void
-stats_inc(struct stats *s, enum stat k)
+stats_inc(struct stats *s, enum stats_id k)
 {
 	stats_add(s, k, 1);
 }
 
-uint64_t	 stats_get(const struct stats *, enum stat);
+uint64_t	 stats_get(const struct stats *, enum stats_id);
 void		 stats_sum(struct stats *, const struct stats *);
-const char	*stats_name(enum stat);
+const char	*stats_name(enum stats_id);
 void		 stats_log(const struct stats *, const char *);
 
 #endif

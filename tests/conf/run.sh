@@ -43,6 +43,26 @@ for conf in good/*.conf; do
 	ok "$conf"
 done
 
+# -nv: the effective configuration parses again, to the same thing
+nv=$(mktemp -d) || exit 99
+trap 'rm -f "$out" "$err"; rm -rf "$nv"' EXIT
+for conf in good/*.conf; do
+	base=${conf%.conf}
+	"$embargod" -nv -f "$conf" >"$nv/1.conf" 2>/dev/null ||
+	    { echo "FAIL: $conf -nv" >&2; fail=1; bad=1; }
+	if [ -f "$base.nv" ]; then
+		sed "s|$(pwd)|@PWD@|g" "$nv/1.conf" >"$nv/1.norm"
+		check "$conf -nv" "$base.nv" "$nv/1.norm"
+	fi
+	"$embargod" -nv -f "$nv/1.conf" >"$nv/2.conf" 2>"$nv/2.err" ||
+	    { echo "FAIL: $conf: -nv output does not parse:" >&2
+	    cat "$nv/2.err" >&2; fail=1; bad=1; }
+	grep -v '^#' "$nv/1.conf" >"$nv/1.rules"
+	grep -v '^#' "$nv/2.conf" >"$nv/2.rules"
+	check "$conf: -nv of -nv" "$nv/1.rules" "$nv/2.rules"
+	ok "$conf -nv round trip"
+done
+
 for conf in bad/*.conf; do
 	base=${conf%.conf}
 	if "$embargod" -n -f "$conf" >"$out" 2>"$err"; then
