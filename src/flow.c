@@ -248,6 +248,19 @@ flow_expire(struct flow_table *ft, uint64_t now, uint64_t idle_ms,
 	return (n);
 }
 
+/* The flows, least recently used first: flow_first, then flow_next. */
+const struct flow *
+flow_first(const struct flow_table *ft)
+{
+	return (ft->lru_old ? &ft->flows[ft->lru_old - 1] : NULL);
+}
+
+const struct flow *
+flow_next(const struct flow_table *ft, const struct flow *f)
+{
+	return (f->next ? &ft->flows[f->next - 1] : NULL);
+}
+
 uint32_t
 flow_count(const struct flow_table *ft)
 {

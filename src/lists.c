@@ -614,6 +614,39 @@ lists_rules(const struct lists *ls)
 	return (ls->match ? match_count(ls->match) : 0);
 }
 
+/*
+ * Count a block (blocked) or audit event against a list.  Lists are
+ * shared and otherwise immutable; their counters are atomic.
+ */
+void
+list_count_event(const struct list *l, int blocked)
+{
+	struct list	*w = (struct list *)(uintptr_t)l;
+
+	atomic_fetch_add_explicit(blocked ? &w->blocked : &w->audited, 1,
+	    memory_order_relaxed);
+}
+
+/*
+ * A reload keeps each list's event counts: counters for a list of the
+ * same name carry over from the set being replaced.
+ */
+void
+lists_carry_counts(struct lists *to, const struct lists *from)
+{
+	size_t	 i, j;
+
+	for (i = 0; i < to->nlists; i++)
+		for (j = 0; j < from->nlists; j++)
+			if (strcmp(to->list[i].name, from->list[j].name) == 0) {
+				atomic_store(&to->list[i].blocked,
+				    atomic_load(&from->list[j].blocked));
+				atomic_store(&to->list[i].audited,
+				    atomic_load(&from->list[j].audited));
+				break;
+			}
+}
+
 struct lists *
 lists_ref(struct lists *ls)
 {

@@ -6,6 +6,7 @@
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "conf.h"
@@ -29,6 +30,8 @@ struct list {
 	size_t			 rules;		/* rules taken from the file */
 	size_t			 errors;	/* lines refused or skipped */
 	size_t			 warnings;
+	_Atomic uint64_t	 blocked;	/* events, all queues */
+	_Atomic uint64_t	 audited;
 };
 
 /* Everything a lookup needs; immutable once built, shared by threads. */
@@ -53,5 +56,8 @@ size_t			 lists_rules(const struct lists *);
 struct lists		*lists_ref(struct lists *);
 void			 lists_unref(struct lists *);
 void			 list_clear(struct list *);
+void			 list_count_event(const struct list *, int);
+void			 lists_carry_counts(struct lists *,
+			    const struct lists *);
 
 #endif

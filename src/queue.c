@@ -21,7 +21,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -337,4 +339,47 @@ queue_flush(struct queue *q)
 	}
 	q->txlen = 0;
 	return (0);
+}
+
+/*
+ * Open the kernel's queue table while still privileged (it is mode
+ * 0440 root); queue_kernel_stats() re-reads it from the start each time.
+ */
+int
+queue_kernel_open(void)
+{
+	return (open("/proc/net/netfilter/nfnetlink_queue",
+	    O_RDONLY | O_CLOEXEC));
+}
+
+/*
+ * The kernel's counters for queue num from the table open on fd: 0, or
+ * -1 when the queue is not bound (or the table cannot be read).
+ */
+int
+queue_kernel_stats(int fd, unsigned num, struct queue_kstats *k)
+{
+	unsigned	 q, total, mode, range, dropped, udropped, seq, portid;
+	char		 buf[8192], *line, *save = NULL;
+	ssize_t		 n;
+
+	memset(k, 0, sizeof(*k));
+	if (fd == -1 || lseek(fd, 0, SEEK_SET) == -1 ||
+	    (n = read(fd, buf, sizeof(buf) - 1)) <= 0)
+		return (-1);
+	buf[n] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "%u %u %u %u %u %u %u %u", &q, &portid,
+		    &total, &mode, &range, &dropped, &udropped, &seq) != 8 ||
+		    q != num)
+			continue;
+		k->portid = portid;
+		k->waiting = total;
+		k->dropped = dropped;
+		k->user_dropped = udropped;
+		k->id_sequence = seq;
+		return (0);
+	}
+	return (-1);
 }

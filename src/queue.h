@@ -39,6 +39,15 @@ struct queue {
 	struct stats		*stats;
 };
 
+/* The kernel's view of a queue (/proc/net/netfilter/nfnetlink_queue). */
+struct queue_kstats {
+	uint32_t	 portid;	/* who is bound */
+	uint32_t	 waiting;	/* packets waiting for a verdict */
+	uint32_t	 dropped;	/* queue full */
+	uint32_t	 user_dropped;	/* socket buffer full */
+	uint32_t	 id_sequence;	/* packets queued so far */
+};
+
 typedef void	(*queue_cb)(const struct queue_pkt *, void *);
 
 int	 queue_open(struct queue *, unsigned, const struct conf *,
@@ -54,5 +63,7 @@ int	 queue_flush(struct queue *);
 int	 queue_parse(const struct nlmsghdr *, struct queue_pkt *);
 void	 queue_verdict_of(const struct queue *, enum verdict, uint32_t,
 	    int *, uint32_t *);
+int	 queue_kernel_open(void);
+int	 queue_kernel_stats(int, unsigned, struct queue_kstats *);
 
 #endif

@@ -45,15 +45,15 @@ wall_ms(void)
 }
 
 /*
- * Open queue num and prepare its thread (not yet running).  Returns
- * NULL after logging why; start-up fails then.
+ * Open queue num and prepare its thread (not yet running): everything
+ * that needs privileges or may fail.  Returns NULL after logging why;
+ * start-up fails then.
  */
 struct worker *
 worker_new(unsigned num, const struct conf *conf, struct policy_slot *slot,
     struct eventlog *events)
 {
 	struct worker	*w;
-	struct timeval	 tick = { 1, 0 };
 
 	w = xcalloc(1, sizeof(*w));
 	w->num = num;
@@ -66,15 +66,9 @@ worker_new(unsigned num, const struct conf *conf, struct policy_slot *slot,
 	}
 	inspect_init(&w->in, conf, &w->stats, events, num);
 	w->in.policy = policy_slot_get(slot, &w->gen);
-	if ((w->base = event_base_new()) == NULL)
-		fatalx("queue %u: event_base_new", num);
-	w->ev_read = event_new(w->base, queue_fd(&w->q), EV_READ | EV_PERSIST,
-	    worker_read, w);
-	w->ev_tick = event_new(w->base, -1, EV_PERSIST, worker_tick, w);
-	if (w->ev_read == NULL || w->ev_tick == NULL ||
-	    event_add(w->ev_read, NULL) == -1 ||
-	    event_add(w->ev_tick, &tick) == -1)
-		fatalx("queue %u: events", num);
+	w->in.top_names = &w->top_names;
+	w->in.top_clients = &w->top_clients;
+	pthread_mutex_init(&w->lock, NULL);
 	return (w);
 }
 
@@ -98,7 +92,7 @@ worker_packet(const struct queue_pkt *p, void *arg)
 
 	stats_inc(&w->stats, STAT_PACKETS);
 	v = inspect_packet(&w->in, p->data, p->len);
-	stats_inc(&w->stats, (enum stat)(STAT_VERDICT_PASS + v));
+	stats_inc(&w->stats, (enum stats_id)(STAT_VERDICT_PASS + v));
 	queue_verdict(&w->q, p, v);
 }
 
@@ -117,6 +111,7 @@ worker_read(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	pthread_mutex_lock(&w->lock);
 	worker_refresh(w);
 	start = w->in.now_ms = worker_now_ms();
 	w->in.wall_ms = wall_ms();
@@ -132,6 +127,7 @@ worker_read(evutil_socket_t fd, short what, void *arg)
 		}
 	}
 	queue_flush(&w->q);
+	pthread_mutex_unlock(&w->lock);
 	if (n > 0)
 		stats_inc(&w->stats, STAT_BATCHES);
 }
@@ -143,8 +139,10 @@ worker_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	pthread_mutex_lock(&w->lock);
 	w->in.now_ms = worker_now_ms();
 	inspect_expire(&w->in);
+	pthread_mutex_unlock(&w->lock);
 }
 
 static void *
@@ -157,9 +155,24 @@ worker_main(void *arg)
 	return (NULL);
 }
 
+/*
+ * Give the worker its event loop (after the daemon detached: a loop must
+ * not cross a fork) and start its thread.
+ */
 int
 worker_start(struct worker *w)
 {
+	struct timeval	 tick = { 1, 0 };
+
+	if ((w->base = event_base_new()) == NULL)
+		fatalx("queue %u: event_base_new", w->num);
+	w->ev_read = event_new(w->base, queue_fd(&w->q), EV_READ | EV_PERSIST,
+	    worker_read, w);
+	w->ev_tick = event_new(w->base, -1, EV_PERSIST, worker_tick, w);
+	if (w->ev_read == NULL || w->ev_tick == NULL ||
+	    event_add(w->ev_read, NULL) == -1 ||
+	    event_add(w->ev_tick, &tick) == -1)
+		fatalx("queue %u: events", w->num);
 	if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
 		log_warnx("queue %u: cannot start its thread", w->num);
 		return (-1);
@@ -185,11 +198,15 @@ worker_free(struct worker *w)
 	if (w == NULL)
 		return;
 	worker_stop(w);
-	event_free(w->ev_read);
-	event_free(w->ev_tick);
-	event_base_free(w->base);
+	if (w->ev_read != NULL)
+		event_free(w->ev_read);
+	if (w->ev_tick != NULL)
+		event_free(w->ev_tick);
+	if (w->base != NULL)
+		event_base_free(w->base);
 	queue_close(&w->q);
 	policy_unref(w->in.policy);
 	inspect_free(&w->in);
+	pthread_mutex_destroy(&w->lock);
 	free(w);
 }

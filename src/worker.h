@@ -14,6 +14,7 @@
 #include "policy.h"
 #include "queue.h"
 #include "stats.h"
+#include "top.h"
 
 struct event_base;
 struct event;
@@ -32,6 +33,14 @@ struct worker {
 	unsigned		 gen;
 	uint32_t		 batch;
 	uint32_t		 hold_ms;
+	/*
+	 * Held by the thread while it works on a batch or expires flows,
+	 * and by the main thread to read the flows and top tables; per
+	 * batch, not per packet, so it costs nothing on the packet path.
+	 */
+	pthread_mutex_t		 lock;
+	struct top		 top_names;
+	struct top		 top_clients;
 };
 
 struct worker	*worker_new(unsigned, const struct conf *,
