@@ -13,37 +13,28 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 #include <event2/thread.h>
 
 #include "conf.h"
+#include "control.h"
+#include "embargod.h"
 #include "event.h"
 #include "lists.h"
 #include "log.h"
 #include "match.h"
+#include "metrics.h"
 #include "name.h"
 #include "policy.h"
+#include "priv.h"
+#include "queue.h"
+#include "sandbox.h"
 #include "stats.h"
 #include "worker.h"
 #include "xmalloc.h"
-
-struct daemon {
-	const char		*conffile;
-	const char		*listsdir;	/* -L */
-	int			 fflag;
-	int			 audit;		/* -a */
-	int			 qflag;		/* -q given */
-	unsigned		 qfirst;
-	unsigned		 qlast;
-	struct conf		*conf;
-	struct policy_slot	 slot;
-	struct eventlog		*events;
-	struct worker		**workers;
-	unsigned		 nworkers;
-	struct event_base	*base;
-};
 
 static void		 usage(void) __attribute__((__noreturn__));
 static int		 parse_queues(const char *, unsigned *, unsigned *);
@@ -53,9 +44,18 @@ static int		 check(const struct conf *, struct lists *);
 static int		 test_names(struct lists *, int, char **);
 static void		 print_list(const struct list *);
 static int		 run(struct daemon *, int);
+static int		 open_all(struct daemon *, uid_t);
+static int		 confine(struct daemon *, const struct priv_id *);
+static void		 close_all(struct daemon *);
 static void		 on_signal(evutil_socket_t, short, void *);
-static void		 reload(struct daemon *);
+static int		 restart_needed(const struct conf *,
+			    const struct conf *);
+static int		 same_str(const char *, const char *);
 static void		 report(struct daemon *, const char *);
+
+#ifndef EMBARGO_USER
+#define EMBARGO_USER	"embargo"
+#endif
 
 extern char *__progname;
 
@@ -115,28 +115,37 @@ load_policy(const struct conf *conf)
 	return (policy_new(conf, ls));
 }
 
+/* One list, as a comment line of -nv output. */
 static void
 print_list(const struct list *l)
 {
-	printf("list %s: %zu rule%s, action %s, %s%s%s%s%s\n", l->name,
-	    l->rules, l->rules == 1 ? "" : "s", conf_action_name(l->action),
-	    l->path, l->vendor ? ", vendor " : "", l->vendor ? l->vendor : "",
-	    l->version ? ", version " : "", l->version ? l->version : "");
+	printf("# list %s: %zu rule%s, %s%s%s%s%s\n", l->name, l->rules,
+	    l->rules == 1 ? "" : "s", l->path, l->vendor ? ", vendor " : "",
+	    l->vendor ? l->vendor : "", l->version ? ", version " : "",
+	    l->version ? l->version : "");
 }
 
-/* -n: the configuration and every list loaded; say so. */
+/*
+ * -n: the configuration and every list loaded; say so.  With -v, print
+ * the effective configuration first: all the output then parses again
+ * as a configuration file (everything else is a comment).
+ */
 static int
 check(const struct conf *conf, struct lists *ls)
 {
 	size_t	 i, warnings = 0;
+	int	 verbose = log_getverbose() > 0;
 
+	if (verbose)
+		conf_print(stdout, conf);
 	for (i = 0; i < ls->nlists; i++) {
 		warnings += ls->list[i].warnings;
-		if (log_getverbose() > 0)
+		if (verbose)
 			print_list(&ls->list[i]);
 	}
-	printf("%s: configuration OK, %zu list%s, %zu rule%s", conf->path,
-	    ls->nlists, ls->nlists == 1 ? "" : "s", lists_rules(ls),
+	printf("%s%s: configuration OK, %zu list%s, %zu rule%s",
+	    verbose ? "# " : "", conf->path, ls->nlists,
+	    ls->nlists == 1 ? "" : "s", lists_rules(ls),
 	    lists_rules(ls) == 1 ? "" : "s");
 	if (warnings > 0)
 		printf(", %zu warning%s", warnings, warnings == 1 ? "" : "s");
@@ -181,52 +190,88 @@ static void
 report(struct daemon *d, const char *label)
 {
 	struct stats	 sum;
-	unsigned	 i;
 
-	memset(&sum, 0, sizeof(sum));
-	for (i = 0; i < d->nworkers; i++)
-		stats_sum(&sum, &d->workers[i]->stats);
+	daemon_stats(d, &sum);
 	stats_log(&sum, label);
 }
 
+/* Log the counters summed over every queue. */
+void
+daemon_stats(struct daemon *d, struct stats *sum)
+{
+	unsigned	 i;
+
+	memset(sum, 0, sizeof(*sum));
+	for (i = 0; i < d->nworkers; i++)
+		stats_sum(sum, &d->workers[i]->stats);
+}
+
 /*
- * SIGHUP: load the configuration and lists beside the live ones and
- * swap them in only when everything loaded.  Settings that size
- * memory or sockets at start-up need a restart; say so.
+ * Load the configuration and lists beside the live ones and swap them
+ * in only when everything loaded (SIGHUP, embargoctl reload).  Settings
+ * that size memory or sockets at start-up need a restart; say so.  The
+ * warnings go to the log and, when msg is given, into msg too.
+ * Returns 0, or -1 with the running set unchanged.
  */
-static void
-reload(struct daemon *d)
+int
+daemon_reload(struct daemon *d, char *msg, size_t size)
 {
 	struct conf	*conf;
 	struct policy	*p;
 
 	log_info("reloading %s", d->conffile);
+	if (msg != NULL)
+		log_capture(msg, size);
+	d->reloaded = time(NULL);
+	d->reload_ok = 0;
 	if ((conf = load_conf(d)) == NULL) {
 		log_warnx("reload failed; keeping the running configuration");
-		return;
+		goto fail;
 	}
 	if ((p = load_policy(conf)) == NULL) {
 		log_warnx("reload failed; keeping the running lists");
 		conf_free(conf);
-		return;
+		goto fail;
 	}
-	if (conf->qfirst != d->conf->qfirst || conf->qlast != d->conf->qlast ||
-	    memcmp(conf->limit, d->conf->limit, sizeof(conf->limit)) != 0 ||
-	    conf->mark_mask != d->conf->mark_mask ||
-	    conf->mark_seen != d->conf->mark_seen ||
-	    conf->mark_allow != d->conf->mark_allow ||
-	    conf->mark_block != d->conf->mark_block ||
-	    conf->fail_open != d->conf->fail_open ||
-	    (conf->events == NULL) != (d->conf->events == NULL) ||
-	    (conf->events != NULL && strcmp(conf->events,
-	    d->conf->events) != 0))
-		log_warnx("queues, limits, marks, fail-open and the event "
-		    "file change only when embargod restarts");
+	if (restart_needed(d->conf, conf))
+		log_warnx("queues, limits, marks, fail-open, the event file, "
+		    "user, control socket and metrics change only when "
+		    "embargod restarts");
+	lists_carry_counts(p->lists, d->slot.cur->lists);
 	policy_slot_set(&d->slot, p);
 	log_info("reloaded: %zu lists, %zu rules", p->lists->nlists,
 	    lists_rules(p->lists));
 	conf_free(d->conf);
 	d->conf = conf;
+	d->reload_ok = 1;
+	d->reloads_ok++;
+	log_capture_end();
+	return (0);
+fail:
+	d->reloads_failed++;
+	log_capture_end();
+	return (-1);
+}
+
+/* Do two configurations differ in what only a restart applies? */
+static int
+restart_needed(const struct conf *a, const struct conf *b)
+{
+	return (a->qfirst != b->qfirst || a->qlast != b->qlast ||
+	    memcmp(a->limit, b->limit, sizeof(a->limit)) != 0 ||
+	    a->mark_mask != b->mark_mask || a->mark_seen != b->mark_seen ||
+	    a->mark_allow != b->mark_allow || a->mark_block != b->mark_block ||
+	    a->fail_open != b->fail_open || !same_str(a->events, b->events) ||
+	    !same_str(a->user, b->user) ||
+	    !same_str(a->control_path, b->control_path) ||
+	    !same_str(a->metrics_addr, b->metrics_addr) ||
+	    a->metrics_port != b->metrics_port);
+}
+
+static int
+same_str(const char *a, const char *b)
+{
+	return (a == b || (a != NULL && b != NULL && strcmp(a, b) == 0));
 }
 
 static void
@@ -237,7 +282,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	switch (sig) {
 	case SIGHUP:
-		reload(d);
+		daemon_reload(d, NULL, 0);
 		break;
 	case SIGUSR1:
 		if (d->events != NULL)
@@ -254,8 +299,72 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 }
 
 /*
- * Open every queue while errors still reach the terminal, then detach
- * (unless -d), start the queue threads and wait for signals.
+ * Everything that needs privileges or may fail loudly, while errors
+ * still reach the terminal: the event file, the queues, the control
+ * socket, the metrics listener.  Returns -1 after logging.
+ */
+static int
+open_all(struct daemon *d, uid_t owner)
+{
+	const struct conf	*c = d->conf;
+	unsigned		 i;
+
+	if ((d->events = eventlog_open(c->events)) == NULL)
+		return (-1);
+	if ((d->procfd = queue_kernel_open()) == -1)
+		log_warn("/proc/net/netfilter/nfnetlink_queue (status and "
+		    "metrics will lack the kernel's queue counters)");
+	d->nworkers = c->qlast - c->qfirst + 1;
+	d->workers = xcalloc(d->nworkers, sizeof(*d->workers));
+	for (i = 0; i < d->nworkers; i++)
+		if ((d->workers[i] = worker_new(c->qfirst + i, c, &d->slot,
+		    d->events)) == NULL)
+			return (-1);
+	if (c->control_path != NULL && (d->control = control_open(d,
+	    c->control_path, c->control_group, c->control_mode, owner)) ==
+	    NULL)
+		return (-1);
+	if (c->metrics_addr != NULL && (d->metrics = metrics_open(d,
+	    c->metrics_addr, c->metrics_port)) == NULL)
+		return (-1);
+	return (0);
+}
+
+/*
+ * Become the configured user with only the capabilities needed, then
+ * confine the system calls: before any queue thread starts, so that
+ * they all inherit both.
+ */
+static int
+confine(struct daemon *d, const struct priv_id *id)
+{
+	if (priv_drop(id, 0) == -1 || sandbox_apply() == -1)
+		return (-1);
+	log_debug("running as uid %ld gid %ld, CAP_NET_ADMIN only, seccomp "
+	    "on", (long)getuid(), (long)getgid());
+	(void)d;
+	return (0);
+}
+
+/* Close what open_all() opened, after the threads stopped. */
+static void
+close_all(struct daemon *d)
+{
+	unsigned	 i;
+
+	for (i = 0; i < d->nworkers; i++)
+		worker_free(d->workers[i]);
+	free(d->workers);
+	control_close(d->control);
+	metrics_close(d->metrics);
+	eventlog_close(d->events);
+	if (d->procfd != -1)
+		close(d->procfd);
+}
+
+/*
+ * Open everything, detach (unless -d), give up privileges, start the
+ * queue threads and wait for signals.
  */
 static int
 run(struct daemon *d, int foreground)
@@ -263,25 +372,24 @@ run(struct daemon *d, int foreground)
 	static const int sigs[] = { SIGHUP, SIGUSR1, SIGUSR2, SIGTERM,
 	    SIGINT };
 	struct event	*ev[5];
+	struct priv_id	 id;
 	unsigned	 i;
 	int		 rc = 0;
 
 	if (evthread_use_pthreads() == -1)
 		fatalx("libevent threads");
-	if ((d->events = eventlog_open(d->conf->events)) == NULL)
+	priv_lookup(d->conf->user ? d->conf->user : EMBARGO_USER, &id);
+	if (open_all(d, id.found ? id.uid : geteuid()) == -1) {
+		close_all(d);
 		return (1);
-	d->nworkers = d->conf->qlast - d->conf->qfirst + 1;
-	d->workers = xcalloc(d->nworkers, sizeof(*d->workers));
-	for (i = 0; i < d->nworkers; i++)
-		if ((d->workers[i] = worker_new(d->conf->qfirst + i, d->conf,
-		    &d->slot, d->events)) == NULL)
-			return (1);
+	}
 	if (!foreground) {
 		if (daemon(0, 0) == -1)
 			fatal("daemon");
-		log_init(0, log_getverbose(), LOG_DAEMON);
+		log_init(0, log_getverbose(), d->conf->facility);
 	}
 	signal(SIGPIPE, SIG_IGN);
+	d->started = time(NULL);
 	if ((d->base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	for (i = 0; i < 5; i++) {
@@ -289,24 +397,27 @@ run(struct daemon *d, int foreground)
 		if (ev[i] == NULL || event_add(ev[i], NULL) == -1)
 			fatalx("signal events");
 	}
-	for (i = 0; i < d->nworkers; i++)
+	if ((d->control != NULL && control_listen(d->control, d->base)) ||
+	    (d->metrics != NULL && metrics_listen(d->metrics, d->base)) ||
+	    confine(d, &id) == -1)
+		rc = 1;
+	for (i = 0; rc == 0 && i < d->nworkers; i++)
 		if (worker_start(d->workers[i]) == -1)
 			rc = 1;
-	log_info("started: queues %u-%u, %zu rules, mode %s",
-	    d->conf->qfirst, d->conf->qlast, lists_rules(d->slot.cur->lists),
-	    d->conf->mode == MODE_AUDIT ? "audit" : "block");
-	if (rc == 0)
+	if (rc == 0) {
+		log_info("started: queues %u-%u, %zu rules, mode %s",
+		    d->conf->qfirst, d->conf->qlast,
+		    lists_rules(d->slot.cur->lists),
+		    d->conf->mode == MODE_AUDIT ? "audit" : "block");
 		event_base_dispatch(d->base);
+	}
 	for (i = 0; i < d->nworkers; i++)
 		worker_stop(d->workers[i]);
 	report(d, "exiting; counters");
-	for (i = 0; i < d->nworkers; i++)
-		worker_free(d->workers[i]);
+	close_all(d);
 	for (i = 0; i < 5; i++)
 		event_free(ev[i]);
 	event_base_free(d->base);
-	free(d->workers);
-	eventlog_close(d->events);
 	return (rc);
 }
 
@@ -320,6 +431,7 @@ main(int argc, char *argv[])
 
 	memset(&d, 0, sizeof(d));
 	d.conffile = EMBARGO_CONFFILE;
+	d.procfd = -1;
 	while ((ch = getopt(argc, argv, "adf:L:nq:Tv")) != -1) {
 		switch (ch) {
 		case 'a':

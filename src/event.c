@@ -20,6 +20,7 @@
 
 #include "dns.h"
 #include "event.h"
+#include "json.h"
 #include "log.h"
 #include "packet.h"
 #include "xmalloc.h"
@@ -133,25 +134,7 @@ jb_raw(struct jbuf *j, const char *s)
 static void
 jb_str(struct jbuf *j, const char *s)
 {
-	char	 esc[8];
-
-	jb_raw(j, "\"");
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\') {
-			esc[0] = '\\';
-			esc[1] = *s;
-			esc[2] = '\0';
-		} else if ((unsigned char)*s < 0x20 ||
-		    (unsigned char)*s >= 0x7f)
-			snprintf(esc, sizeof(esc), "\\u%04x",
-			    (unsigned char)*s);
-		else {
-			esc[0] = *s;
-			esc[1] = '\0';
-		}
-		jb_raw(j, esc);
-	}
-	jb_raw(j, "\"");
+	j->off += json_escape(j->p + j->off, j->size - j->off, s);
 }
 
 static void

@@ -21,6 +21,10 @@
 static int	log_foreground = 1;
 static int	log_verbose;
 
+/* Where this thread's warnings are also copied (reload errors). */
+static _Thread_local char	*capture;
+static _Thread_local size_t	 capture_size;
+
 static void	log_vlog(int, const char *, va_list, int)
 		    __attribute__((__format__(printf, 2, 0)));
 
@@ -33,6 +37,27 @@ log_init(int foreground, int verbose, int facility)
 	if (!foreground)
 		openlog("embargod", LOG_PID | LOG_NDELAY, facility);
 	tzset();
+}
+
+/*
+ * Also copy this thread's warnings into buf (one per line) until
+ * log_capture_end(): how a reload asked for over the control socket
+ * returns its file:line errors to the one who asked.
+ */
+void
+log_capture(char *buf, size_t size)
+{
+	capture = buf;
+	capture_size = size;
+	if (size > 0)
+		buf[0] = '\0';
+}
+
+void
+log_capture_end(void)
+{
+	capture = NULL;
+	capture_size = 0;
 }
 
 void
@@ -64,6 +89,13 @@ log_vlog(int pri, const char *fmt, va_list ap, int saved_errno)
 		    strerror(saved_errno));
 	if ((size_t)n > sizeof(line) - 2)
 		n = sizeof(line) - 2;
+	if (capture != NULL && pri <= LOG_WARNING) {
+		size_t	 used = strlen(capture);
+
+		if (used + (size_t)n + 2 <= capture_size)
+			snprintf(capture + used, capture_size - used, "%.*s\n",
+			    n, line);
+	}
 	if (log_foreground) {
 		line[n++] = '\n';
 		(void)write(STDERR_FILENO, line, n);

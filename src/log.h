@@ -14,6 +14,8 @@ struct log_once {
 #define LOG_ONCE_INIT	{ ATOMIC_FLAG_INIT }
 
 void	log_init(int, int, int);
+void	log_capture(char *, size_t);
+void	log_capture_end(void);
 void	log_setverbose(int);
 int	log_getverbose(void);
 void	log_warn(const char *, ...)

@@ -1,0 +1,49 @@
+/*
+ * embargod.h: the running daemon as the control socket and the metrics
+ * endpoint see it.  Only the main thread uses these.
+ */
+#ifndef EMBARGOD_H
+#define EMBARGOD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "conf.h"
+#include "event.h"
+#include "policy.h"
+#include "stats.h"
+#include "worker.h"
+
+struct event_base;
+struct control;
+struct metrics;
+
+struct daemon {
+	const char		*conffile;
+	const char		*listsdir;	/* -L */
+	int			 fflag;
+	int			 audit;		/* -a */
+	int			 qflag;		/* -q given */
+	unsigned		 qfirst;
+	unsigned		 qlast;
+	struct conf		*conf;
+	struct policy_slot	 slot;
+	struct eventlog		*events;
+	struct worker		**workers;
+	unsigned		 nworkers;
+	struct event_base	*base;
+	struct control		*control;
+	struct metrics		*metrics;
+	int			 procfd;	/* the kernel's queue table */
+	time_t			 started;
+	time_t			 reloaded;	/* last attempt */
+	int			 reload_ok;	/* its result */
+	uint64_t		 reloads_ok;
+	uint64_t		 reloads_failed;
+};
+
+int	daemon_reload(struct daemon *, char *, size_t);
+void	daemon_stats(struct daemon *, struct stats *);
+
+#endif
