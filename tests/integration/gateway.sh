@@ -29,6 +29,7 @@ list kaspersky-activation "kaspersky-activation.list"
 list kaspersky-management "kaspersky-management.list"
 list kaspersky-statistics "kaspersky-statistics.list"
 events "$EVENTS"
+control socket "$EMBT_TMP/ctl.sock"
 CONF
 
 DPID=

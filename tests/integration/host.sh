@@ -24,6 +24,7 @@ list kaspersky-update "kaspersky-update.list"
 list kaspersky-ksn "kaspersky-ksn.list"
 queue 0-1
 events "$EVENTS"
+control socket "$EMBT_TMP/ctl.sock"
 CONF
 DPID=
 
