@@ -56,7 +56,7 @@ env_free(struct env *e)
 }
 
 static uint64_t
-count(struct env *e, enum stat k)
+count(struct env *e, enum stats_id k)
 {
 	return (stats_get(&e->stats, k));
 }
