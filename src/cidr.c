@@ -28,6 +28,8 @@ struct range {
 	struct u128	 end;		/* inclusive */
 	uint32_t	 value;
 	uint32_t	 order;		/* insertion order: first one wins */
+	struct addr	 net;		/* the prefix, as given */
+	uint8_t		 plen;
 };
 
 struct cidr_builder {
@@ -189,6 +191,8 @@ cidr_builder_add(struct cidr_builder *b, const struct addr *net,
 	r->end.lo = r->start.lo | m.lo;
 	r->value = value;
 	r->order = (uint32_t)b->n++;
+	r->net = *net;
+	r->plen = (uint8_t)(net->family == AF_INET ? plen - 96 : plen);
 	return (0);
 }
 
@@ -206,15 +210,17 @@ range_cmp(const void *va, const void *vb)
 	return (a->order < b->order ? -1 : a->order > b->order);
 }
 
+/* A segment [start, end] of prefix r. */
 static void
-emit(struct cidr_set *s, struct u128 start, struct u128 end, uint32_t value)
+emit(struct cidr_set *s, struct u128 start, struct u128 end,
+    const struct range *r)
 {
 	struct range	*last = s->n ? &s->seg[s->n - 1] : NULL;
 
 	if (u128_cmp(&start, &end) > 0)
 		return;
-	/* join a segment that continues the previous one's value */
-	if (last != NULL && last->value == value) {
+	/* join a segment that continues the same prefix */
+	if (last != NULL && last->order == r->order) {
 		struct u128	 next = u128_inc(last->end);
 
 		if (u128_cmp(&next, &start) == 0) {
@@ -222,9 +228,9 @@ emit(struct cidr_set *s, struct u128 start, struct u128 end, uint32_t value)
 			return;
 		}
 	}
+	s->seg[s->n] = *r;
 	s->seg[s->n].start = start;
-	s->seg[s->n].end = end;
-	s->seg[s->n++].value = value;
+	s->seg[s->n++].end = end;
 }
 
 struct sweep {
@@ -242,7 +248,7 @@ sweep_pop(struct sweep *w)
 	struct range	*top = w->stack[--w->depth];
 
 	if (!w->done)
-		emit(w->s, w->cur, top->end, top->value);
+		emit(w->s, w->cur, top->end, top);
 	if (top->end.hi == ~0ULL && top->end.lo == ~0ULL)
 		w->done = 1;		/* nothing lies past it */
 	else if (!w->done)
@@ -281,7 +287,7 @@ cidr_builder_finish(struct cidr_builder *b)
 			sweep_pop(&w);
 		if (w.depth > 0 && u128_cmp(&w.cur, &r->start) < 0)
 			emit(s, w.cur, u128_dec(r->start),
-			    w.stack[w.depth - 1]->value);
+			    w.stack[w.depth - 1]);
 		w.cur = r->start;
 		w.done = 0;
 		w.stack[w.depth++] = r;
@@ -294,9 +300,13 @@ cidr_builder_finish(struct cidr_builder *b)
 	return (s);
 }
 
-/* The value of the most specific prefix holding a; 0 when none does. */
+/*
+ * The value of the most specific prefix holding a, and that prefix when
+ * net is not NULL; 0 when none does.
+ */
 int
-cidr_lookup(const struct cidr_set *s, const struct addr *a, uint32_t *value)
+cidr_lookup(const struct cidr_set *s, const struct addr *a, uint32_t *value,
+    struct addr *net, unsigned *plen)
 {
 	struct u128	 v = addr_u128(a, NULL);
 	size_t		 lo = 0, hi = s->n, mid;
@@ -311,6 +321,10 @@ cidr_lookup(const struct cidr_set *s, const struct addr *a, uint32_t *value)
 	if (lo == 0 || u128_cmp(&v, &s->seg[lo - 1].end) > 0)
 		return (0);
 	*value = s->seg[lo - 1].value;
+	if (net != NULL) {
+		*net = s->seg[lo - 1].net;
+		*plen = s->seg[lo - 1].plen;
+	}
 	return (1);
 }
 

@@ -22,7 +22,8 @@ int			 cidr_builder_add(struct cidr_builder *,
 			    const struct addr *, unsigned, uint32_t);
 struct cidr_set		*cidr_builder_finish(struct cidr_builder *);
 int			 cidr_lookup(const struct cidr_set *,
-			    const struct addr *, uint32_t *);
+			    const struct addr *, uint32_t *, struct addr *,
+			    unsigned *);
 size_t			 cidr_count(const struct cidr_set *);
 void			 cidr_free(struct cidr_set *);
 

@@ -79,6 +79,9 @@ static void	parse_list(struct parser *);
 static void	parse_include(struct parser *);
 static void	parse_profile(struct parser *);
 static void	parse_user(struct parser *);
+static void	parse_reject(struct parser *);
+static void	parse_resolver(struct parser *);
+static void	parse_dns_switch(struct parser *);
 static void	parse_log(struct parser *);
 static void	parse_client(struct parser *);
 static void	parse_control(struct parser *);
@@ -117,15 +120,20 @@ static const struct {
 	[LIMIT_QUEUE_LENGTH] =	  { "queue-length", 4096, 16, 1U << 20 },
 	[LIMIT_FLOW_TIMEOUT] =	  { "flow-timeout", 30, 1, 86400 },
 	[LIMIT_DECIDED_TIMEOUT] = { "decided-timeout", 5, 1, 3600 },
+	[LIMIT_LEARNED] =	  { "learned", 4096, 16, 1U << 22 },
+	[LIMIT_LEARN_HOLD] =	  { "learn-hold", 300, 0, 86400 },
+	[LIMIT_RESOLVE_INTERVAL] = { "resolve-interval", 600, 60, 86400 },
 };
 
 static const struct keyword keywords[] = {
+	{ "canary",	parse_dns_switch },
 	{ "client",	parse_client },
 	{ "control",	parse_control },
 	{ "default-verdict", parse_default_verdict },
 	{ "events",	parse_events },
 	{ "fail-open",	parse_fail_open },
 	{ "include",	parse_include },
+	{ "iplist",	parse_list },
 	{ "limit",	parse_limit },
 	{ "list",	parse_list },
 	{ "lists-dir",	parse_listsdir },
@@ -135,6 +143,9 @@ static const struct keyword keywords[] = {
 	{ "mode",	parse_mode },
 	{ "profile",	parse_profile },
 	{ "queue",	parse_queue },
+	{ "refuse-svcb", parse_dns_switch },
+	{ "reject",	parse_reject },
+	{ "resolver",	parse_resolver },
 	{ "user",	parse_user },
 };
 
@@ -390,6 +401,10 @@ parse_list_option(struct parser *ps, struct conf_list *l, int *i)
 		(*i)++;
 		return (0);
 	}
+	if (strcmp(w, "format") == 0 && l->format == FORMAT_CIDR) {
+		conf_error(ps, "an iplist has no format option");
+		return (-1);
+	}
 	if (strcmp(w, "format") != 0 && strcmp(w, "action") != 0) {
 		conf_error(ps, "unknown list option \"%s\"", w);
 		return (-1);
@@ -405,9 +420,11 @@ parse_list_option(struct parser *ps, struct conf_list *l, int *i)
 			l->action = ACTION_BLOCK;
 		else if (strcmp(v, "audit") == 0)
 			l->action = ACTION_AUDIT;
+		else if (strcmp(v, "reject") == 0)
+			l->action = ACTION_REJECT;
 		else {
-			conf_error(ps, "unknown action \"%s\" (block or audit)",
-			    v);
+			conf_error(ps, "unknown action \"%s\" (block, audit or "
+			    "reject)", v);
 			return (-1);
 		}
 		return (0);
@@ -442,7 +459,8 @@ parse_list(struct parser *ps)
 	int			 i = 2, isnew;
 
 	if (ps->ntok < 3) {
-		conf_error(ps, "usage: list name \"file\" [options]");
+		conf_error(ps, "usage: %s name \"file\" [options]",
+		    ps->tok[0].s);
 		return;
 	}
 	if (!valid_list_name(ps->tok[1].s)) {
@@ -461,10 +479,15 @@ parse_list(struct parser *ps)
 		    "needs a quoted file name)", ps->tok[1].s);
 		return;
 	}
+	if (!isnew && (l->format == FORMAT_CIDR) != (ps->tok[0].s[0] == 'i')) {
+		conf_error(ps, "\"%s\" is %s", l->name, l->format ==
+		    FORMAT_CIDR ? "an iplist" : "a list of names");
+		return;
+	}
 	if (isnew) {
 		memset(&tmp, 0, sizeof(tmp));
 		tmp.action = ACTION_BLOCK;
-		tmp.format = FORMAT_AUTO;
+		tmp.format = ps->tok[0].s[0] == 'i' ? FORMAT_CIDR : FORMAT_AUTO;
 		i = 3;
 	} else
 		tmp = *l;
@@ -693,6 +716,82 @@ valid_word(const char *s)
 		    s[i] != '-' && s[i] != '.')
 			return (0);
 	return (1);
+}
+
+/* reject dns nxdomain | refused | sink [ttl N] */
+static void
+parse_reject(struct parser *ps)
+{
+	static const char *kinds[] = { "nxdomain", "refused", "sink" };
+	int	 k;
+
+	if ((ps->ntok != 3 && ps->ntok != 5) ||
+	    strcmp(ps->tok[1].s, "dns") != 0 ||
+	    (ps->ntok == 5 && strcmp(ps->tok[3].s, "ttl") != 0)) {
+		conf_error(ps, "usage: reject dns nxdomain | refused | sink "
+		    "[ttl seconds]");
+		return;
+	}
+	for (k = 0; k < 3 && strcmp(ps->tok[2].s, kinds[k]) != 0; k++)
+		;
+	if (k == 3) {
+		conf_error(ps, "reject dns: unknown answer \"%s\" (nxdomain, "
+		    "refused or sink)", ps->tok[2].s);
+		return;
+	}
+	if (ps->ntok == 5 && parse_number(ps, "reject dns ttl", ps->tok[4].s,
+	    0, 86400, &ps->conf->reject_ttl) == -1)
+		return;
+	ps->conf->reject_dns = k;
+}
+
+/*
+ * resolver system | none | ADDRESS: where the names of the block lists
+ * are looked up (c-ares); none turns the lookups off.
+ */
+static void
+parse_resolver(struct parser *ps)
+{
+	struct addr	 a;
+	unsigned	 plen;
+	const char	*why;
+	const char	*w = ps->ntok == 2 ? ps->tok[1].s : "";
+
+	if (ps->ntok != 2) {
+		conf_error(ps, "usage: resolver system | none | address");
+		return;
+	}
+	free(ps->conf->resolver);
+	ps->conf->resolver = NULL;
+	ps->conf->resolve = strcmp(w, "none") != 0;
+	if (strcmp(w, "system") == 0 || strcmp(w, "none") == 0)
+		return;
+	if (cidr_parse(w, &a, &plen, &why) == -1 ||
+	    plen != (a.family == AF_INET ? 32U : 128U)) {
+		conf_error(ps, "resolver: \"%s\" is not an IPv4 or IPv6 "
+		    "address (or system, or none)", w);
+		return;
+	}
+	ps->conf->resolver = xstrdup(w);
+}
+
+/* canary yes | no; refuse-svcb yes | no */
+static void
+parse_dns_switch(struct parser *ps)
+{
+	const char	*what = ps->tok[0].s;
+	int		 v;
+
+	if (ps->ntok != 2) {
+		conf_error(ps, "usage: %s yes | no", what);
+		return;
+	}
+	if ((v = parse_yesno(ps, what, ps->tok[1].s)) == -1)
+		return;
+	if (strcmp(what, "canary") == 0)
+		ps->conf->canary = v;
+	else
+		ps->conf->refuse_svcb = v;
 }
 
 /* user NAME: who the daemon becomes once its sockets are open. */
@@ -962,6 +1061,9 @@ conf_new(const char *path, const char *listsdir)
 	conf->control_path = xstrdup(EMBARGO_CONTROL_SOCKET);
 	conf->control_mode = 0660;
 	conf->metrics_port = EMBARGO_METRICS_PORT;
+	conf->reject_ttl = 10;
+	conf->resolve = 1;
+	conf->refuse_svcb = 1;
 	return (conf);
 }
 
@@ -1042,6 +1144,7 @@ conf_free(struct conf *conf)
 	free(conf->control_path);
 	free(conf->control_group);
 	free(conf->metrics_addr);
+	free(conf->resolver);
 	free(conf->path);
 	free(conf);
 }
@@ -1062,7 +1165,7 @@ const char *
 conf_format_name(enum list_format f)
 {
 	static const char *names[] = { "auto", "native", "domains", "hosts",
-	    "adblock" };
+	    "adblock", "cidr" };
 
 	return (names[f]);
 }
@@ -1076,7 +1179,8 @@ conf_limit_name(enum conf_limit k)
 const char *
 conf_action_name(enum conf_action a)
 {
-	return (a == ACTION_AUDIT ? "audit" : "block");
+	return (a == ACTION_AUDIT ? "audit" : a == ACTION_REJECT ? "reject" :
+	    "block");
 }
 
 const char *
@@ -1164,19 +1268,27 @@ conf_print(FILE *f, const struct conf *c)
 	if (c->metrics_addr != NULL)
 		fprintf(f, "metrics listen %s port %u\n", c->metrics_addr,
 		    c->metrics_port);
+	fprintf(f, "reject dns %s ttl %u\n", c->reject_dns == 0 ? "nxdomain" :
+	    c->reject_dns == 1 ? "refused" : "sink", c->reject_ttl);
+	fprintf(f, "resolver %s\n", !c->resolve ? "none" :
+	    c->resolver != NULL ? c->resolver : "system");
+	fprintf(f, "canary %s\n", c->canary ? "yes" : "no");
+	fprintf(f, "refuse-svcb %s\n", c->refuse_svcb ? "yes" : "no");
 	for (i = 0; i < c->nclients; i++)
 		fprintf(f, "client %s %s\n", cidr_format(&c->clients[i].net,
 		    c->clients[i].plen, buf, sizeof(buf)),
 		    conf_client_name(c->clients[i].policy));
 	for (i = 0; i < c->nlists; i++) {
 		l = &c->lists[i];
-		fprintf(f, "list %s ", l->name);
+		fprintf(f, "%s %s ", l->format == FORMAT_CIDR ? "iplist" :
+		    "list", l->name);
 		if (l->path[0] == '/')
 			print_path(f, l->path);
 		else
 			print_string(f, l->path);
-		fprintf(f, " format %s action %s %s%s\n",
-		    conf_format_name(l->format), conf_action_name(l->action),
+		if (l->format != FORMAT_CIDR)
+			fprintf(f, " format %s", conf_format_name(l->format));
+		fprintf(f, " action %s %s%s\n", conf_action_name(l->action),
 		    l->lenient ? "lenient" : "strict",
 		    l->disabled ? " disabled" : "");
 	}

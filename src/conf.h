@@ -13,7 +13,8 @@
 
 enum conf_action {
 	ACTION_BLOCK,
-	ACTION_AUDIT
+	ACTION_AUDIT,
+	ACTION_REJECT		/* block, and tell the client at once */
 };
 
 enum conf_mode {
@@ -32,7 +33,8 @@ enum list_format {
 	FORMAT_NATIVE,
 	FORMAT_DOMAINS,
 	FORMAT_HOSTS,
-	FORMAT_ADBLOCK
+	FORMAT_ADBLOCK,
+	FORMAT_CIDR		/* an IP list: prefixes, not names */
 };
 
 struct conf_list {
@@ -63,6 +65,9 @@ enum conf_limit {
 	LIMIT_QUEUE_LENGTH,	/* kernel queue length */
 	LIMIT_FLOW_TIMEOUT,	/* seconds an undecided flow may idle */
 	LIMIT_DECIDED_TIMEOUT,	/* seconds a decided flow is remembered */
+	LIMIT_LEARNED,		/* addresses learned for blocked names */
+	LIMIT_LEARN_HOLD,	/* seconds a learned address is kept, at least */
+	LIMIT_RESOLVE_INTERVAL,	/* seconds between lookups of list names */
 	LIMIT_MAX
 };
 
@@ -92,6 +97,12 @@ struct conf {
 	unsigned		 control_mode;
 	char			*metrics_addr;	/* NULL: no metrics */
 	unsigned		 metrics_port;
+	int			 reject_dns;	/* enum dns_reject */
+	uint32_t		 reject_ttl;
+	char			*resolver;	/* NULL: the system's */
+	int			 resolve;	/* look list names up */
+	int			 canary;	/* answer the DoH canary */
+	int			 refuse_svcb;	/* refuse HTTPS/SVCB queries */
 };
 
 struct conf	*conf_load(const char *, int, const char *);

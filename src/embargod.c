@@ -19,6 +19,7 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
+#include "cidr.h"
 #include "conf.h"
 #include "control.h"
 #include "embargod.h"
@@ -147,6 +148,9 @@ check(const struct conf *conf, struct lists *ls)
 	    verbose ? "# " : "", conf->path, ls->nlists,
 	    ls->nlists == 1 ? "" : "s", lists_rules(ls),
 	    lists_rules(ls) == 1 ? "" : "s");
+	if (ls->ipset != NULL && cidr_count(ls->ipset) > 0)
+		printf(", %zu prefix%s", cidr_count(ls->ipset),
+		    cidr_count(ls->ipset) == 1 ? "" : "es");
 	if (warnings > 0)
 		printf(", %zu warning%s", warnings, warnings == 1 ? "" : "s");
 	printf("\n");

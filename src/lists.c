@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cidr.h"
 #include "file.h"
 #include "lists.h"
 #include "log.h"
@@ -45,17 +46,20 @@ enum meta_key {
 	META_VERSION,
 	META_SCOPE,
 	META_LISTED,
+	META_PORTS,
 	META_SOURCE,
 	META_NKEYS
 };
 
 static const char *meta_names[META_NKEYS] = {
 	"vendor", "category", "description", "version", "scope", "listed",
-	"source"
+	"ports", "source"
 };
 
 struct lparse {
 	struct match_builder	*b;
+	struct cidr_builder	*cb;		/* set: an IP list */
+	struct lists		*ls;		/* to collect exact names */
 	struct list		*l;
 	unsigned		 idx;
 	unsigned		 line;
@@ -81,6 +85,9 @@ static const char *form_name(enum list_format);
 static void	add_rule(struct lparse *, const char *, size_t,
 		    enum match_kind, enum match_effect);
 static void	parse_meta(struct lparse *, char *);
+static void	parse_ports(struct lparse *, char *);
+static void	add_prefix(struct lparse *, const char *);
+static void	parse_text(struct lparse *, const char *, size_t);
 static void	parse_native(struct lparse *, char **, int);
 static void	parse_hosts(struct lparse *, char **, int);
 static void	parse_adblock(struct lparse *, char *);
@@ -90,9 +97,9 @@ static int	is_sink(const char *);
 static int	looks_like_address(const char *, int);
 static int	is_hosts_boilerplate(const char *);
 static void	report_dup(unsigned, uint32_t, uint32_t, int, void *);
-static int	load_one(struct match_builder *, struct list *, unsigned,
-		    const struct conf *, const struct conf_list *,
-		    lists_diag_cb, void *);
+static int	load_one(struct lists *, struct match_builder *,
+		    struct cidr_builder *, unsigned, const struct conf *,
+		    const struct conf_list *, lists_diag_cb, void *);
 
 static void
 diag_log(const char *msg, void *arg)
@@ -147,6 +154,8 @@ form_allowed(enum list_format f, enum form form)
 		return (form == FORM_HOSTS);
 	case FORMAT_ADBLOCK:
 		return (form == FORM_ADBLOCK);
+	case FORMAT_CIDR:
+		return (form == FORM_META);	/* prefixes: parse_line */
 	}
 	return (0);
 }
@@ -185,6 +194,15 @@ add_rule(struct lparse *p, const char *s, size_t len, enum match_kind kind,
 		return;
 	}
 	p->l->rules++;
+	/* the daemon resolves the hosts its block lists name exactly */
+	if (p->ls != NULL && kind == MATCH_EXACT && effect == MATCH_BLOCK &&
+	    p->l->action != ACTION_AUDIT &&
+	    p->ls->nresolve < LISTS_RESOLVE_MAX) {
+		p->ls->resolve = xreallocarray(p->ls->resolve,
+		    p->ls->nresolve + 1, sizeof(*p->ls->resolve));
+		p->ls->resolve[p->ls->nresolve].name = xstrdup(n.s);
+		p->ls->resolve[p->ls->nresolve++].list = p->idx;
+	}
 }
 
 /* @key value */
@@ -210,6 +228,10 @@ parse_meta(struct lparse *p, char *s)
 		lp_error(p, "\"@%s\" needs a value", key);
 		return;
 	}
+	if (k == META_PORTS) {
+		parse_ports(p, val);
+		return;
+	}
 	if (k == META_SOURCE) {
 		l->sources = xreallocarray(l->sources, l->nsources + 1,
 		    sizeof(*l->sources));
@@ -227,6 +249,46 @@ parse_meta(struct lparse *p, char *s)
 	    k == META_VERSION ? &l->version : k == META_LISTED ? &l->listed :
 	    &l->scope;
 	*slot = xstrdup(val);
+}
+
+/* @ports N ...: flows to these ports are the list's too (DoT: 853). */
+static void
+parse_ports(struct lparse *p, char *val)
+{
+	char		*w, *end, *save = NULL;
+	unsigned long	 n;
+
+	for (w = strtok_r(val, " \t", &save); w != NULL;
+	    w = strtok_r(NULL, " \t", &save)) {
+		n = strtoul(w, &end, 10);
+		if (*w < '0' || *w > '9' || *end != '\0' || n == 0 ||
+		    n > 65535) {
+			lp_error(p, "@ports: \"%s\" is not a port", w);
+			return;
+		}
+		if (p->l->nports == LISTS_PORTS_MAX) {
+			lp_error(p, "@ports: more than %d ports",
+			    LISTS_PORTS_MAX);
+			return;
+		}
+		p->l->ports[p->l->nports++] = (uint16_t)n;
+	}
+}
+
+/* A prefix line of an IP list. */
+static void
+add_prefix(struct lparse *p, const char *s)
+{
+	struct addr	 a;
+	unsigned	 plen;
+	const char	*why;
+
+	if (cidr_parse(s, &a, &plen, &why) == -1) {
+		lp_error(p, "\"%.64s\": %s", s, why);
+		return;
+	}
+	cidr_builder_add(p->cb, &a, plen, p->idx);
+	p->l->rules++;
 }
 
 /* exact NAME | allow NAME | allow exact NAME */
@@ -406,6 +468,16 @@ parse_line(struct lparse *p, char *s, size_t len)
 			*hash = '\0';
 			break;
 		}
+	if (f == FORMAT_CIDR) {
+		if (*s == '@')
+			parse_meta(p, s);
+		else if ((ntok = split(s, tok, 2)) != 1)
+			lp_error(p, "unexpected \"%s\" after the prefix",
+			    tok[1]);
+		else
+			add_prefix(p, tok[0]);
+		return;
+	}
 	if (*s == '|' || strncmp(s, "@@", 2) == 0)
 		form = FORM_ADBLOCK;
 	else if (*s == '@')
@@ -453,42 +525,70 @@ parse_line(struct lparse *p, char *s, size_t len)
 	}
 }
 
+/* Every line of buf[0..len); buf[len] must be writable. */
+static void
+parse_text(struct lparse *p, const char *buf, size_t len)
+{
+	char	*line, *nl, *end;
+
+	if (p->diag == NULL)
+		p->diag = diag_log;
+	line = (char *)buf;
+	end = line + len;
+	while (line < end) {
+		p->line++;
+		if ((nl = memchr(line, '\n', (size_t)(end - line))) == NULL)
+			nl = end;
+		parse_line(p, line, (size_t)(nl - line));
+		line = nl + 1;
+	}
+	if (p->shown > LISTS_SHOWMAX) {
+		char	 msg[512];
+
+		snprintf(msg, sizeof(msg), "%s: %zu more message%s not shown",
+		    p->l->path, p->shown - LISTS_SHOWMAX,
+		    p->shown - LISTS_SHOWMAX == 1 ? "" : "s");
+		p->diag(msg, p->arg);
+	}
+}
+
+/* Parse buf into b (a name list) or cb (an IP list) as list idx. */
+static int
+parse_list_text(struct match_builder *b, struct cidr_builder *cb,
+    struct list *l, unsigned idx, const char *buf, size_t len,
+    lists_diag_cb diag, void *arg)
+{
+	struct lparse	 p;
+
+	memset(&p, 0, sizeof(p));
+	p.b = b;
+	p.cb = cb;
+	p.l = l;
+	p.idx = idx;
+	p.diag = diag;
+	p.arg = arg;
+	parse_text(&p, buf, len);
+	return ((int)l->errors);
+}
+
 /*
- * Parse one list's text (buf[len] must be writable: it is modified)
- * into b as list number idx.  Fills l's metadata and counters; returns
- * the number of refused lines.
+ * Parse one name list's text (buf[len] must be writable: it is
+ * modified) into b as list number idx.  Fills l's metadata and
+ * counters; returns the number of refused lines.
  */
 int
 lists_parse(struct match_builder *b, struct list *l, unsigned idx,
     const char *buf, size_t len, lists_diag_cb diag, void *arg)
 {
-	struct lparse	 p;
-	char		*line, *nl, *end;
+	return (parse_list_text(b, NULL, l, idx, buf, len, diag, arg));
+}
 
-	memset(&p, 0, sizeof(p));
-	p.b = b;
-	p.l = l;
-	p.idx = idx;
-	p.diag = diag ? diag : diag_log;
-	p.arg = arg;
-	line = (char *)buf;
-	end = line + len;
-	while (line < end) {
-		p.line++;
-		if ((nl = memchr(line, '\n', (size_t)(end - line))) == NULL)
-			nl = end;
-		parse_line(&p, line, (size_t)(nl - line));
-		line = nl + 1;
-	}
-	if (p.shown > LISTS_SHOWMAX) {
-		char	 msg[512];
-
-		snprintf(msg, sizeof(msg), "%s: %zu more message%s not shown",
-		    l->path, p.shown - LISTS_SHOWMAX,
-		    p.shown - LISTS_SHOWMAX == 1 ? "" : "s");
-		p.diag(msg, p.arg);
-	}
-	return ((int)l->errors);
+/* The same for an IP list: its prefixes go into cb with value idx. */
+int
+lists_parse_ip(struct cidr_builder *cb, struct list *l, unsigned idx,
+    const char *buf, size_t len, lists_diag_cb diag, void *arg)
+{
+	return (parse_list_text(NULL, cb, l, idx, buf, len, diag, arg));
 }
 
 /* The builder found a rule twice in one list. */
@@ -515,12 +615,14 @@ report_dup(unsigned idx, uint32_t line, uint32_t first, int conflict,
  * it cannot be used: unreadable, or strict with an error.
  */
 static int
-load_one(struct match_builder *b, struct list *l, unsigned idx,
-    const struct conf *conf, const struct conf_list *cl, lists_diag_cb diag,
-    void *arg)
+load_one(struct lists *ls, struct match_builder *b, struct cidr_builder *cb,
+    unsigned idx, const struct conf *conf, const struct conf_list *cl,
+    lists_diag_cb diag, void *arg)
 {
-	char	*buf, msg[512];
-	size_t	 len;
+	struct list	*l = &ls->list[idx];
+	struct lparse	 p;
+	char		*buf, msg[512];
+	size_t		 len;
 
 	l->name = xstrdup(cl->name);
 	l->path = conf_list_path(conf, cl);
@@ -532,7 +634,15 @@ load_one(struct match_builder *b, struct list *l, unsigned idx,
 		diag(msg, arg);
 		return (-1);
 	}
-	lists_parse(b, l, idx, buf, len, diag, arg);
+	memset(&p, 0, sizeof(p));
+	p.b = b;
+	p.cb = cl->format == FORMAT_CIDR ? cb : NULL;
+	p.ls = ls;
+	p.l = l;
+	p.idx = idx;
+	p.diag = diag;
+	p.arg = arg;
+	parse_text(&p, buf, len);
 	free(buf);
 	if (l->errors == 0)
 		return (0);
@@ -556,6 +666,7 @@ struct lists *
 lists_load(const struct conf *conf, lists_diag_cb diag, void *arg)
 {
 	struct match_builder	*b;
+	struct cidr_builder	*cb;
 	struct lists		*ls;
 	struct dupctx		 d;
 	char			 msg[512];
@@ -577,14 +688,16 @@ lists_load(const struct conf *conf, lists_diag_cb diag, void *arg)
 	if (n > 0)
 		ls->list = xcalloc(n, sizeof(*ls->list));
 	b = match_builder_new();
+	cb = cidr_builder_new();
 	for (i = 0; i < conf->nlists; i++) {
 		if (conf->lists[i].disabled)
 			continue;
-		if (load_one(b, &ls->list[ls->nlists], (unsigned)ls->nlists,
-		    conf, &conf->lists[i], diag, arg) == -1)
+		if (load_one(ls, b, cb, (unsigned)ls->nlists, conf,
+		    &conf->lists[i], diag, arg) == -1)
 			failed = 1;
 		ls->nlists++;
 	}
+	ls->ipset = cidr_builder_finish(cb);
 	if (failed) {
 		match_builder_free(b);
 		lists_unref(ls);
@@ -596,6 +709,44 @@ lists_load(const struct conf *conf, lists_diag_cb diag, void *arg)
 	ls->match = match_builder_finish(b, report_dup, &d);
 	ls->loaded = time(NULL);
 	return (ls);
+}
+
+/* The IP list whose most specific prefix holds a; NULL when none does. */
+const struct list *
+lists_lookup_addr(const struct lists *ls, const struct addr *a,
+    struct addr *net, unsigned *plen)
+{
+	uint32_t	 v;
+
+	if (ls->ipset == NULL || !cidr_lookup(ls->ipset, a, &v, net, plen))
+		return (NULL);
+	return (&ls->list[v]);
+}
+
+/* The first list that claims a service port (@ports); NULL when none. */
+const struct list *
+lists_lookup_port(const struct lists *ls, uint16_t port)
+{
+	size_t	 i;
+	int	 k;
+
+	for (i = 0; i < ls->nlists; i++)
+		for (k = 0; k < ls->list[i].nports; k++)
+			if (ls->list[i].ports[k] == port)
+				return (&ls->list[i]);
+	return (NULL);
+}
+
+/* The list called name; NULL when there is none. */
+const struct list *
+lists_find(const struct lists *ls, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < ls->nlists; i++)
+		if (strcmp(ls->list[i].name, name) == 0)
+			return (&ls->list[i]);
+	return (NULL);
 }
 
 /* Which list decides name; NULL when none covers it. */
@@ -686,6 +837,10 @@ lists_unref(struct lists *ls)
 	for (i = 0; i < ls->nlists; i++)
 		list_clear(&ls->list[i]);
 	free(ls->list);
+	for (i = 0; i < ls->nresolve; i++)
+		free(ls->resolve[i].name);
+	free(ls->resolve);
+	cidr_free(ls->ipset);
 	match_unref(ls->match);
 	free(ls);
 }

@@ -134,6 +134,7 @@ parse_l4(struct packet *pk, const uint8_t *b, size_t len, uint8_t proto)
 		if (hl > len)
 			return (PACKET_ESHORT);
 		pk->seq = get32(b + 4);
+		pk->ack = get32(b + 8);
 		pk->tcpflags = b[13];
 	} else if (proto == IPPROTO_UDP) {
 		if (len < 8)

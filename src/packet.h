@@ -31,6 +31,7 @@ struct packet {
 	struct tuple	 t;		/* src is the sender */
 	uint8_t		 tcpflags;
 	uint32_t	 seq;		/* TCP, host byte order */
+	uint32_t	 ack;
 	const uint8_t	*payload;
 	size_t		 plen;
 };

@@ -23,6 +23,10 @@ policy_new(const struct conf *conf, struct lists *ls)
 	p->lists = ls;
 	p->mode = conf->mode;
 	p->default_drop = conf->default_drop;
+	p->reject_dns = conf->reject_dns;
+	p->reject_ttl = conf->reject_ttl;
+	p->canary = conf->canary;
+	p->refuse_svcb = conf->refuse_svcb;
 	for (i = 0; i < conf->nclients; i++)
 		cidr_builder_add(b, &conf->clients[i].net,
 		    conf->clients[i].plen, conf->clients[i].policy);
@@ -41,7 +45,7 @@ policy_client(const struct policy *p, const struct addr *a,
 {
 	uint32_t	 v;
 
-	if (!cidr_lookup(p->clients, a, &v))
+	if (!cidr_lookup(p->clients, a, &v, NULL, NULL))
 		return (0);
 	*cp = (enum client_policy)v;
 	return (1);
@@ -81,32 +85,50 @@ policy_default(const struct policy *p, int tcp)
 
 /*
  * Decide a name seen in proto over TCP (tcp) or UDP from a client with
- * policy cp.  A block rule blocks unless its list, the client or the
- * whole daemon is in audit mode; a client marked block is blocked even
- * in audit mode.  A DNS query is dropped alone, a TCP flow is blocked
- * as a whole.  Allowed TCP flows are decided (the firewall stops
- * queueing them); DNS flows never are, so that every query is seen.
+ * policy cp.  An allow rule, or no rule, lets it be.  Allowed TCP flows
+ * are decided (the firewall stops queueing them); DNS flows never are,
+ * so that every query is seen.
  */
 void
 policy_decide(const struct policy *p, const char *name, size_t len,
     enum proto proto, int tcp, enum client_policy cp, struct decision *d)
 {
-	int	 dns = (proto == PROTO_DNS);
+	const struct list	*l;
+	int			 dns = (proto == PROTO_DNS);
 
 	memset(d, 0, sizeof(*d));
-	d->list = lists_lookup(p->lists, name, len, &d->res);
-	if (d->list == NULL || d->res.effect == MATCH_ALLOW) {
+	l = lists_lookup(p->lists, name, len, &d->res);
+	if (l == NULL || d->res.effect == MATCH_ALLOW) {
+		d->list = l;
 		d->action = EVENT_NONE;
 		d->verdict = dns ? VERDICT_PASS : VERDICT_ALLOW;
 		return;
 	}
-	if (cp == CLIENT_AUDIT || d->list->action == ACTION_AUDIT ||
+	policy_apply(p, l, dns, tcp, cp, d);
+}
+
+/*
+ * What a block rule of list l (a name, an address or a port) does to a
+ * packet from a client with policy cp.  It blocks unless its list, the
+ * client or the whole daemon is in audit mode; a client marked block
+ * is blocked even in audit mode.  A DNS query over UDP is dropped
+ * alone, a TCP flow (or a UDP one, past DNS) is blocked as a whole.
+ * d->res is left for the caller.
+ */
+void
+policy_apply(const struct policy *p, const struct list *l, int dns, int tcp,
+    enum client_policy cp, struct decision *d)
+{
+	d->list = l;
+	d->reject = 0;
+	if (cp == CLIENT_AUDIT || l->action == ACTION_AUDIT ||
 	    (p->mode == MODE_AUDIT && cp != CLIENT_BLOCK)) {
 		d->action = EVENT_AUDIT;
 		d->verdict = dns ? VERDICT_PASS : VERDICT_ALLOW;
 		return;
 	}
 	d->action = EVENT_BLOCK;
+	d->reject = l->action == ACTION_REJECT;
 	d->verdict = (dns && !tcp) ? VERDICT_DROP : VERDICT_BLOCK;
 }
 

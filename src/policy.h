@@ -21,7 +21,8 @@
 enum event_action {
 	EVENT_NONE,
 	EVENT_AUDIT,
-	EVENT_BLOCK
+	EVENT_BLOCK,
+	EVENT_ALLOW		/* let through for a stated reason */
 };
 
 struct cidr_set;
@@ -32,12 +33,17 @@ struct policy {
 	struct cidr_set		*clients;	/* value: enum client_policy */
 	enum conf_mode		 mode;
 	int			 default_drop;
+	int			 reject_dns;	/* enum dns_reject */
+	uint32_t		 reject_ttl;
+	int			 canary;	/* answer the DoH canary */
+	int			 refuse_svcb;	/* refuse HTTPS/SVCB queries */
 	time_t			 loaded;
 };
 
 struct decision {
 	enum verdict		 verdict;
 	enum event_action	 action;
+	int			 reject;	/* answer the client at once */
 	const struct list	*list;		/* the deciding rule's list */
 	struct match_result	 res;
 };
@@ -56,6 +62,8 @@ int		 policy_client(const struct policy *, const struct addr *,
 		    enum client_policy *);
 void		 policy_decide(const struct policy *, const char *, size_t,
 		    enum proto, int, enum client_policy, struct decision *);
+void		 policy_apply(const struct policy *, const struct list *,
+		    int, int, enum client_policy, struct decision *);
 enum verdict	 policy_default(const struct policy *, int);
 void		 policy_slot_init(struct policy_slot *, struct policy *);
 void		 policy_slot_set(struct policy_slot *, struct policy *);

@@ -41,11 +41,11 @@ expect(const struct cidr_set *s, const char *addr, int want)
 
 	assert_int_equal(cidr_parse(addr, &a, &plen, &why), 0);
 	if (want < 0) {
-		if (cidr_lookup(s, &a, &v))
+		if (cidr_lookup(s, &a, &v, NULL, NULL))
 			fail_msg("%s: matched %u", addr, v);
 		return;
 	}
-	if (!cidr_lookup(s, &a, &v))
+	if (!cidr_lookup(s, &a, &v, NULL, NULL))
 		fail_msg("%s: no match, wanted %d", addr, want);
 	assert_int_equal(v, want);
 }
@@ -93,6 +93,27 @@ test_nesting(void **state)
 	expect(s, "10.1.3.0", 1);
 	expect(s, "10.2.0.0", 0);
 	expect(s, "10.200.5.5", 7);
+	{
+		struct addr	 a, net;
+		unsigned	 plen, pl;
+		uint32_t	 v;
+		const char	*why;
+		char		 buf[64];
+
+		/* the lookup also names the prefix that matched */
+		cidr_parse("10.1.2.200", &a, &pl, &why);
+		assert_int_equal(cidr_lookup(s, &a, &v, &net, &plen), 1);
+		assert_string_equal(cidr_format(&net, plen, buf, sizeof(buf)),
+		    "10.1.2.128/25");
+		cidr_parse("10.1.3.1", &a, &pl, &why);
+		assert_int_equal(cidr_lookup(s, &a, &v, &net, &plen), 1);
+		assert_string_equal(cidr_format(&net, plen, buf, sizeof(buf)),
+		    "10.1.0.0/16");
+		cidr_parse("2a03:2480:8005::1", &a, &pl, &why);
+		assert_int_equal(cidr_lookup(s, &a, &v, &net, &plen), 1);
+		assert_string_equal(cidr_format(&net, plen, buf, sizeof(buf)),
+		    "2a03:2480:8000::/43");
+	}
 	expect(s, "10.255.255.255", 0);
 	expect(s, "11.0.0.0", -1);
 	expect(s, "9.255.255.255", -1);

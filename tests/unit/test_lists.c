@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -15,6 +17,7 @@
 #include <cmocka.h>
 
 #include "conf.h"
+#include "cidr.h"
 #include "lists.h"
 #include "match.h"
 
@@ -444,6 +447,148 @@ test_load_strict_and_lenient(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+/*
+ * An IP list: prefixes (IPv4, IPv6), metadata and comments; every bad
+ * line named with its number; lookups take the most specific prefix.
+ */
+static void
+test_ip_list(void **state)
+{
+	struct cidr_builder	*cb = cidr_builder_new();
+	struct cidr_set		*set;
+	struct list		 l;
+	struct addr		 a, net;
+	unsigned		 plen;
+	uint32_t		 v;
+	char			 buf[INET6_ADDRSTRLEN + 4];
+	const char		*why;
+	char			*text = strdup(
+	    "# Kaspersky address space\n"
+	    "@vendor Kaspersky\n"
+	    "10.77.0.0/16\n"
+	    "10.77.8.0/24   # more specific\n"
+	    "fd00:77::/32\n"
+	    "10.77.8.1/24\n"
+	    "not-a-prefix\n"
+	    "10.0.0.0/8 extra\n"
+	    "@ports 853\n"
+	    "fd00::/129\n");
+	static const char *want[] = {
+		"t.cidr:6: \"10.77.8.1/24\": address has bits set past the "
+		    "prefix length",
+		"t.cidr:7: \"not-a-prefix\": not an address or prefix",
+		"t.cidr:8: unexpected \"extra\" after the prefix",
+		"t.cidr:10: \"fd00::/129\": bad prefix length",
+	};
+
+	(void)state;
+	clear_msgs();
+	memset(&l, 0, sizeof(l));
+	l.name = strdup("t");
+	l.path = strdup("t.cidr");
+	l.format = FORMAT_CIDR;
+	assert_int_equal(lists_parse_ip(cb, &l, 5, text, strlen(text), collect,
+	    NULL), 4);
+	expect_msgs(want, 4);
+	assert_int_equal(l.rules, 3);
+	assert_string_equal(l.vendor, "Kaspersky");
+	assert_int_equal(l.nports, 1);
+	set = cidr_builder_finish(cb);
+	assert_int_equal(cidr_parse("10.77.8.9", &a, &plen, &why), 0);
+	assert_true(cidr_lookup(set, &a, &v, &net, &plen));
+	assert_int_equal(v, 5);
+	assert_string_equal(cidr_format(&net, plen, buf, sizeof(buf)),
+	    "10.77.8.0/24");
+	assert_int_equal(cidr_parse("10.77.9.9", &a, &plen, &why), 0);
+	assert_true(cidr_lookup(set, &a, &v, &net, &plen));
+	assert_string_equal(cidr_format(&net, plen, buf, sizeof(buf)),
+	    "10.77.0.0/16");
+	assert_int_equal(cidr_parse("10.78.0.1", &a, &plen, &why), 0);
+	assert_false(cidr_lookup(set, &a, &v, NULL, NULL));
+	cidr_free(set);
+	list_clear(&l);
+	free(text);
+	clear_msgs();
+}
+
+/* @ports: service ports a list claims; bad ones named. */
+static void
+test_ports(void **state)
+{
+	struct parsed	 p;
+	static const char *want[] = {
+		"t.list:2: @ports: \"0\" is not a port",
+		"t.list:3: @ports: \"http\" is not a port",
+	};
+
+	(void)state;
+	parse(&p, "@ports 853 5353\n@ports 0\n@ports http\ndns.example\n",
+	    FORMAT_NATIVE);
+	expect_msgs(want, 2);
+	assert_int_equal(p.l.nports, 2);
+	assert_int_equal(p.l.ports[0], 853);
+	assert_int_equal(p.l.ports[1], 5353);
+	done(&p);
+}
+
+/*
+ * A whole set: the IP list's prefixes and the name lists' ports are
+ * looked up; the exact names of block lists (not audit lists, not
+ * suffix rules, not allow rules) are the ones the daemon resolves.
+ */
+static void
+test_load_ip_and_resolve(void **state)
+{
+	char			 dir[] = "/tmp/embargo-test-XXXXXX", conftext[512];
+	char			 path[600];
+	struct conf		*conf;
+	struct lists		*ls;
+	struct addr		 a;
+	unsigned		 plen;
+	const char		*why;
+	const struct list	*l;
+	size_t			 i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/b.list", dir);
+	write_file(path, "@ports 853\nexact one.example\nsuffix.example\n"
+	    "exact two.example\nallow exact three.example\n");
+	snprintf(path, sizeof(path), "%s/a.list", dir);
+	write_file(path, "exact audited.example\n");
+	snprintf(path, sizeof(path), "%s/n.cidr", dir);
+	write_file(path, "192.0.2.0/24\n2001:db8::/32\n");
+	snprintf(conftext, sizeof(conftext),
+	    "lists-dir \"%s\"\nlist b \"b.list\"\n"
+	    "list a \"a.list\" action audit\niplist n \"n.cidr\"\n", dir);
+	conf = conf_load_string("test.conf", conftext, NULL);
+	assert_non_null(conf);
+	clear_msgs();
+	ls = lists_load(conf, collect, NULL);
+	assert_non_null(ls);
+	assert_int_equal(nmsgs, 0);
+	assert_int_equal(ls->nresolve, 2);
+	for (i = 0; i < ls->nresolve; i++)
+		assert_string_equal(ls->list[ls->resolve[i].list].name, "b");
+	assert_string_equal(ls->resolve[0].name, "one.example");
+	assert_string_equal(ls->resolve[1].name, "two.example");
+	assert_int_equal(cidr_parse("2001:db8::1", &a, &plen, &why), 0);
+	l = lists_lookup_addr(ls, &a, NULL, NULL);
+	assert_non_null(l);
+	assert_string_equal(l->name, "n");
+	assert_int_equal(cidr_parse("2001:db9::1", &a, &plen, &why), 0);
+	assert_null(lists_lookup_addr(ls, &a, NULL, NULL));
+	assert_string_equal(lists_lookup_port(ls, 853)->name, "b");
+	assert_null(lists_lookup_port(ls, 443));
+	assert_string_equal(lists_find(ls, "a")->name, "a");
+	assert_null(lists_find(ls, "gone"));
+	lists_unref(ls);
+	conf_free(conf);
+	clear_msgs();
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	assert_int_equal(system(path), 0);
+}
+
 int
 main(void)
 {
@@ -456,6 +601,9 @@ main(void)
 		cmocka_unit_test(test_auto_mixes_forms),
 		cmocka_unit_test(test_message_budget),
 		cmocka_unit_test(test_load_strict_and_lenient),
+		cmocka_unit_test(test_ip_list),
+		cmocka_unit_test(test_ports),
+		cmocka_unit_test(test_load_ip_and_resolve),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
