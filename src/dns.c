@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "dns.h"
 
@@ -46,6 +47,9 @@ static int	dns_jump(struct dns_cursor *, size_t *, size_t *, int *);
 static int	dns_label(struct dns_cursor *, struct name *, size_t *);
 static void	dns_name(struct dns_cursor *, struct name *);
 static void	dns_question(struct dns_cursor *, struct dns_question *);
+static int	dns_skip_name(const uint8_t *, size_t, size_t *);
+static void	dns_find_opt(const uint8_t *, size_t, struct dns_query *);
+static int	parse_message(const uint8_t *, size_t, struct dns_query *, int);
 
 static void
 dns_fail(struct dns_cursor *c, const char *why)
@@ -72,7 +76,9 @@ dns_get16(struct dns_cursor *c, size_t off)
  * the start of the labels read since the last jump: pointing forward
  * could hide a name behind bytes not yet checked, and pointing into the
  * current run would read the same pointer again.  Targets therefore
- * only ever decrease, so no pointer is followed twice.
+ * only ever decrease, so no pointer is followed twice.  Nor may it
+ * point into the header, which holds no name: a reply built from the
+ * query copies its questions after a different header.
  */
 static int
 dns_jump(struct dns_cursor *c, size_t *pos, size_t *run, int *jumps)
@@ -91,6 +97,10 @@ dns_jump(struct dns_cursor *c, size_t *pos, size_t *run, int *jumps)
 	}
 	if (target >= *run) {
 		dns_fail(c, "compression loop");
+		return (-1);
+	}
+	if (target < DNS_HEADER_LEN) {
+		dns_fail(c, "compression pointer into the header");
 		return (-1);
 	}
 	if (++*jumps > DNS_PTRMAX) {
@@ -194,14 +204,16 @@ dns_question(struct dns_cursor *c, struct dns_question *q)
  * sections (EDNS OPT included) are not read.  Returns 0, or -1 with
  * q->err saying why.
  */
-int
-dns_parse_query(const uint8_t *msg, size_t len, struct dns_query *q)
+static int
+parse_message(const uint8_t *msg, size_t len, struct dns_query *q,
+    int response)
 {
 	struct dns_cursor	 c = { msg, len, DNS_HEADER_LEN, NULL };
 	int			 n;
 
 	q->id = q->flags = q->qdcount = 0;
-	q->nq = 0;
+	q->nq = q->edns = q->edns_do = 0;
+	q->qend = DNS_HEADER_LEN;
 	q->err = NULL;
 	if (len < DNS_HEADER_LEN) {
 		q->err = "truncated header";
@@ -210,8 +222,10 @@ dns_parse_query(const uint8_t *msg, size_t len, struct dns_query *q)
 	q->id = (uint16_t)(msg[0] << 8 | msg[1]);
 	q->flags = (uint16_t)(msg[2] << 8 | msg[3]);
 	q->qdcount = (uint16_t)(msg[4] << 8 | msg[5]);
-	if (q->flags & DNS_QR)
+	if (!response && (q->flags & DNS_QR))
 		q->err = "response, not a query";
+	else if (response && !(q->flags & DNS_QR))
+		q->err = "query, not a response";
 	else if (DNS_OPCODE(q->flags) != DNS_OPCODE_QUERY)
 		q->err = "opcode not QUERY";
 	else if (q->qdcount == 0)
@@ -226,7 +240,189 @@ dns_parse_query(const uint8_t *msg, size_t len, struct dns_query *q)
 			return (-1);
 		}
 	}
+	q->qend = c.off;
+	if (!response && q->nq == q->qdcount)
+		dns_find_opt(msg, len, q);
 	return (0);
+}
+
+/*
+ * Read the questions of a query message (for TCP, without its length
+ * prefix).  Only QUERY with QR clear is accepted.  A message with more
+ * than DNS_QMAX questions keeps the first DNS_QMAX (q->nq) and the
+ * rest are not read; q->qdcount still says what the header said, so
+ * that a caller can tell.  An EDNS OPT record is noticed (q->edns) for
+ * replies built with dns_build_reply().  Returns 0, or -1 with q->err
+ * saying why.
+ */
+int
+dns_parse_query(const uint8_t *msg, size_t len, struct dns_query *q)
+{
+	return (parse_message(msg, len, q, 0));
+}
+
+/*
+ * A response: its questions as dns_parse_query() reads them, and the
+ * names its answer section points to through CNAME records (at most
+ * max, in order), so that a name reached through an alias is seen.
+ * Addresses are for c-ares to read.  Returns the number of chain names
+ * or -1 with q->err set; a response whose answers cannot be read has
+ * its chain cut where they stop.
+ */
+int
+dns_parse_response(const uint8_t *msg, size_t len, struct dns_query *q,
+    struct name *chain, int max)
+{
+	struct dns_cursor	 c = { msg, len, 0, NULL };
+	struct name		 owner;
+	size_t			 i, ancount, rdata;
+	uint16_t		 type, rdlen;
+	int			 n = 0;
+
+	if (parse_message(msg, len, q, 1) == -1)
+		return (-1);
+	if (q->nq != q->qdcount)
+		return (0);
+	ancount = (size_t)(msg[6] << 8 | msg[7]);
+	c.off = q->qend;
+	for (i = 0; i < ancount && i < 64 && n < max; i++) {
+		dns_name(&c, &owner);
+		if (c.err != NULL || len - c.off < 10)
+			break;
+		type = (uint16_t)(msg[c.off] << 8 | msg[c.off + 1]);
+		rdlen = (uint16_t)(msg[c.off + 8] << 8 | msg[c.off + 9]);
+		c.off += 10;
+		if (rdlen > len - c.off)
+			break;
+		rdata = c.off;
+		if (type == 5) {		/* CNAME */
+			dns_name(&c, &chain[n]);
+			if (c.err != NULL)
+				break;
+			n++;
+		}
+		c.off = rdata + rdlen;
+	}
+	return (n);
+}
+
+/*
+ * Step over a name in a resource record (labels ending in a zero byte
+ * or a compression pointer; pointers are not followed, only skipped).
+ * Returns 0, or -1 past the end.
+ */
+static int
+dns_skip_name(const uint8_t *msg, size_t len, size_t *off)
+{
+	size_t	 n = 0;
+
+	while (*off < len && n++ < 128) {
+		if ((msg[*off] & DNS_LABEL_MASK) == DNS_LABEL_PTR) {
+			*off += 2;
+			return (*off <= len ? 0 : -1);
+		}
+		if (msg[*off] == 0) {
+			(*off)++;
+			return (0);
+		}
+		*off += 1 + (size_t)msg[*off];
+	}
+	return (-1);
+}
+
+/*
+ * Look for an EDNS OPT record (RFC 6891) after the questions: a reply
+ * to a query that has one must carry one too.  Best effort: a query
+ * whose later sections cannot be read is still a query, just not an
+ * EDNS one.
+ */
+static void
+dns_find_opt(const uint8_t *msg, size_t len, struct dns_query *q)
+{
+	size_t		 off = q->qend, i, rr;
+	uint16_t	 type, rdlen;
+
+	rr = (size_t)(msg[6] << 8 | msg[7]) + (size_t)(msg[8] << 8 | msg[9]) +
+	    (size_t)(msg[10] << 8 | msg[11]);
+	for (i = 0; i < rr && i < 64; i++) {
+		if (dns_skip_name(msg, len, &off) == -1 || len - off < 10)
+			return;
+		type = (uint16_t)(msg[off] << 8 | msg[off + 1]);
+		rdlen = (uint16_t)(msg[off + 8] << 8 | msg[off + 9]);
+		if (type == 41) {
+			q->edns = 1;
+			q->edns_do = (msg[off + 6] & 0x80) != 0;
+			return;
+		}
+		off += 10;
+		if (rdlen > len - off)
+			return;
+		off += rdlen;
+	}
+}
+
+static size_t
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+	return (2);
+}
+
+/*
+ * A reply to the query msg (parsed into q) that refuses it: NXDOMAIN,
+ * REFUSED, or for a sink the address 0.0.0.0 or :: with ttl for A or
+ * AAAA and no data for other types.  Same id and questions, RD copied,
+ * RA set; an OPT record (payload 1232, DO copied) when the query had
+ * one.  Returns the reply's length, or -1 when it does not fit.
+ */
+int
+dns_build_reply(const uint8_t *msg, const struct dns_query *q,
+    enum dns_reject how, uint32_t ttl, uint8_t *out, size_t size)
+{
+	size_t		 n, qlen = q->qend - DNS_HEADER_LEN, rdlen = 0;
+	uint16_t	 type = q->q[0].qtype, rcode = 0;
+	int		 answer = 0;
+
+	if (how == DNS_REJECT_NXDOMAIN)
+		rcode = 3;
+	else if (how == DNS_REJECT_REFUSED)
+		rcode = 5;
+	else if (type == 1 || type == 28) {
+		answer = 1;
+		rdlen = type == 1 ? 4 : 16;
+	}
+	if (DNS_HEADER_LEN + qlen + (answer ? 12 + rdlen : 0) +
+	    (q->edns ? 11 : 0) > size)
+		return (-1);
+	n = put16(out, q->id);
+	n += put16(out + n, (uint16_t)(DNS_QR | (q->flags & 0x0100) | 0x0080 |
+	    rcode));
+	n += put16(out + n, (uint16_t)q->nq);
+	n += put16(out + n, (uint16_t)answer);
+	n += put16(out + n, 0);
+	n += put16(out + n, (uint16_t)q->edns);
+	memcpy(out + n, msg + DNS_HEADER_LEN, qlen);
+	n += qlen;
+	if (answer) {
+		n += put16(out + n, 0xc000 | DNS_HEADER_LEN);	/* the qname */
+		n += put16(out + n, type);
+		n += put16(out + n, 1);				/* IN */
+		n += put16(out + n, (uint16_t)(ttl >> 16));
+		n += put16(out + n, (uint16_t)ttl);
+		n += put16(out + n, (uint16_t)rdlen);
+		memset(out + n, 0, rdlen);
+		n += rdlen;
+	}
+	if (q->edns) {
+		out[n++] = 0;					/* root */
+		n += put16(out + n, 41);			/* OPT */
+		n += put16(out + n, 1232);			/* payload */
+		n += put16(out + n, 0);				/* rcode, ver */
+		n += put16(out + n, q->edns_do ? 0x8000 : 0);
+		n += put16(out + n, 0);				/* rdlen */
+	}
+	return ((int)n);
 }
 
 /* The mnemonic of a query type, or "TYPE%u" (RFC 3597) for others. */

@@ -38,10 +38,26 @@ struct dns_query {
 	uint16_t		 qdcount;	/* as the header says */
 	int			 nq;		/* questions kept, read whole */
 	struct dns_question	 q[DNS_QMAX];
+	size_t			 qend;		/* where the questions end */
+	int			 edns;		/* an OPT record was sent */
+	int			 edns_do;	/* with the DO bit */
 	const char		*err;		/* why it was refused, static */
 };
 
+/* How a refused query is answered. */
+enum dns_reject {
+	DNS_REJECT_NXDOMAIN,	/* the name does not exist */
+	DNS_REJECT_REFUSED,	/* the server will not say */
+	DNS_REJECT_SINK		/* 0.0.0.0 or ::, NODATA for other types */
+};
+
+#define DNS_REPLY_MAX	512	/* a reply built here always fits */
+
 int		 dns_parse_query(const uint8_t *, size_t, struct dns_query *);
+int		 dns_parse_response(const uint8_t *, size_t, struct dns_query *,
+		    struct name *, int);
 const char	*dns_type_name(uint16_t, char *, size_t);
+int		 dns_build_reply(const uint8_t *, const struct dns_query *,
+		    enum dns_reject, uint32_t, uint8_t *, size_t);
 
 #endif

@@ -8,12 +8,16 @@
 # 10.88.0.1 / fd00:88::1; the servers are .43 (TLS), .53 (DNS) and .80
 # (HTTP).  Each capture holds only the packets its filter names.
 #
+#	sh capture.sh			remake every capture
+#	sh capture.sh FILE...		remake only these (e.g. dns-cname.pcap)
+#
 # Needs: iproute2 tcpdump dnsmasq-base bind9-dnsutils curl openssl
 # gnutls-bin python3.
 #
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
+only="$*"
 NS=embA-$$
 tmp=$(mktemp -d)
 pids=""
@@ -41,6 +45,12 @@ cap()
 {
 	file=$1 lt=$2 filter=$3
 	shift 3
+	if [ -n "$only" ]; then
+		case " $only " in
+		*" $file "*) ;;
+		*) return 0 ;;
+		esac
+	fi
 	case $lt in
 	EN10MB)	dev="-i lo" ;;
 	*)	dev="-i any -y $lt" ;;
@@ -80,6 +90,9 @@ ip netns exec "$NS" dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts \
     --bind-interfaces --listen-address=10.88.0.53,fd00:88::53 \
     --address=/kaspersky.com/10.88.0.80 \
     --address=/kaspersky-labs.com/10.88.0.80 \
+    --host-record=dnl-07.geo.kaspersky.com,10.88.0.80,fd00:88::80 \
+    --cname=cdn-alias.example.net,cdn-edge.example.net \
+    --cname=cdn-edge.example.net,dnl-07.geo.kaspersky.com \
     --pid-file= --user=root 2>/dev/null &
 pids="$pids $!"
 
@@ -113,6 +126,10 @@ cap dns-edns.pcap LINUX_SLL2 'port 53' \
     +bufsize=1232 s12.upd.kaspersky.com HTTPS
 cap dns-root.pcap EN10MB 'port 53' \
     dig -b 10.88.0.1 @10.88.0.53 +tries=1 . NS
+cap dns-cname.pcap EN10MB 'port 53' \
+    dig -b 10.88.0.1 @10.88.0.53 +tries=1 cdn-alias.example.net A
+cap dns-cname6.pcap LINUX_SLL 'port 53' \
+    dig -6 -b fd00:88::1 @fd00:88::53 +tries=1 cdn-alias.example.net AAAA
 
 # ---------------------------------------------------------------- TLS
 cap tls-curl.pcap EN10MB 'tcp dst port 443' \

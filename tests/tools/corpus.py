@@ -10,8 +10,9 @@ length prefix.  TLS and HTTP: what the client sent, segments joined in
 order.  Two crafted DNS queries (compression between questions, a chain
 of eight pointers) are added because no capture has compression in a
 query.  Packet: every packet whole, from its IP header.  Verdict: the
-client's packets of each capture, each wrapped in an nfnetlink queue
-message as the kernel sends it, one run of messages per capture.
+client's packets of each capture (both directions for the DNS answers
+with CNAME chains), each wrapped in an nfnetlink queue message as the
+kernel sends it, one run of messages per capture.
 """
 import os
 import struct
@@ -72,7 +73,8 @@ def write(target, name, data):
 
 
 def main():
-    for name in ("dns-udp", "dns-upper", "dns-edns", "dns-root"):
+    for name in ("dns-udp", "dns-upper", "dns-edns", "dns-root",
+                 "dns-cname", "dns-cname6"):
         for _, _, dport, data in payloads(name):
             write("fuzz_dns", name + ("-query" if dport == 53 else
                                       "-response"), data)
@@ -84,9 +86,9 @@ def main():
           b"kaspersky" + bytes([3]) + b"com" + bytes([0, 0, 1, 0, 1, 3]) +
           b"WWW" + bytes([0xc0, 12, 0, 28, 0, 1]))
     write("fuzz_dns", "crafted-pointer-chain",
-          bytes([0, 0x34, 1, 0, 0, 4, 0xc0, 8, 0xc0, 0, 0xc0, 0,
-                 0, 0xc0, 10, 0xc0, 13, 0, 0xc0, 15, 0xc0, 18,
-                 0, 0xc0, 20, 0xc0, 23, 0xc0, 25, 0, 1, 0, 1]))
+          bytes([0, 0x34, 1, 0, 0, 4, 0, 0, 0, 0, 0, 0,
+                 0, 0xc0, 12, 0xc0, 13, 0xc0, 15, 0xc0, 17, 0xc0, 19,
+                 0xc0, 21, 0xc0, 23, 0xc0, 25, 0xc0, 25, 0, 1, 0, 1]))
     for name in ("tls-curl", "tls-openssl", "tls-gnutls",
                  "tls-split-segments", "tls-split-records"):
         write("fuzz_tls", name, b"".join(
@@ -110,6 +112,11 @@ def queue_corpora():
                   payload(ip)[1] != 8080]
         write("fuzz_verdict", name, b"".join(
             queue_msg(i + 1, ip) for i, ip in enumerate(client)))
+    # the DNS answers are queued too: both directions
+    for name in ("dns-cname", "dns-cname6"):
+        pkts = list(packets(os.path.join(DATA, name + ".pcap")))
+        write("fuzz_verdict", name, b"".join(
+            queue_msg(i + 1, ip) for i, ip in enumerate(pkts)))
 
 
 main()

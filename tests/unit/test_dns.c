@@ -18,6 +18,7 @@
 #include "dns.h"
 #include "packet.h"
 #include "pcap.h"
+#include "resolve.h"
 
 #define MSG_MAX		1024
 
@@ -202,6 +203,146 @@ test_responses(void **state)
 	}
 }
 
+/*
+ * dnsmasq's answers for cdn-alias.example.net (A over IPv4, AAAA over
+ * IPv6): two CNAMEs, cdn-edge.example.net and then
+ * dnl-07.geo.kaspersky.com, and its address.  The chain is read in
+ * order; c-ares follows it to the address.
+ */
+static void
+test_response_chain(void **state)
+{
+	static const struct {
+		const char	*file;
+		uint16_t	 qtype;
+		const char	*addr;
+	} caps[] = {
+		{ "dns-cname.pcap", 1, "10.88.0.80" },
+		{ "dns-cname6.pcap", 28, "fd00:88::80" },
+	};
+	uint8_t			 msg[MSG_MAX];
+	struct dns_query	 q;
+	struct name		 chain[4];
+	struct addr		 a[RESOLVE_ADDRMAX], want;
+	uint32_t		 ttl[RESOLVE_ADDRMAX];
+	size_t			 i, len, cut;
+
+	(void)state;
+	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+		len = udp_payload(caps[i].file, 53, 0, msg, sizeof(msg));
+		assert_int_equal(dns_parse_response(msg, len, &q, chain, 4), 2);
+		assert_int_equal(q.nq, 1);
+		assert_string_equal(q.q[0].name.s, "cdn-alias.example.net");
+		assert_int_equal(q.q[0].qtype, caps[i].qtype);
+		assert_string_equal(chain[0].s, "cdn-edge.example.net");
+		assert_string_equal(chain[1].s, "dnl-07.geo.kaspersky.com");
+		/* room for one: the first link only */
+		assert_int_equal(dns_parse_response(msg, len, &q, chain, 1), 1);
+		assert_int_equal(resolve_answer(msg, len, caps[i].qtype, a, ttl,
+		    RESOLVE_ADDRMAX), 1);
+		memset(&want, 0, sizeof(want));
+		want.family = caps[i].qtype == 1 ? AF_INET : AF_INET6;
+		inet_pton(want.family, caps[i].addr, want.u.b);
+		assert_int_equal(a[0].family, want.family);
+		assert_memory_equal(a[0].u.b, want.u.b,
+		    want.family == AF_INET ? 4 : 16);
+		/* a cut answer: the chain stops where the bytes do */
+		for (cut = DNS_HEADER_LEN; cut < len; cut++)
+			assert_true(dns_parse_response(msg, cut, &q, chain, 4) <=
+			    2);
+		/* the query is not a response */
+		len = udp_payload(caps[i].file, 0, 53, msg, sizeof(msg));
+		assert_int_equal(dns_parse_response(msg, len, &q, chain, 4),
+		    -1);
+	}
+}
+
+/* The header of a built reply: id, flags, counts. */
+static void
+expect_reply_header(const uint8_t *r, uint16_t id, uint16_t flags,
+    int an, int ar)
+{
+	assert_int_equal(r[0] << 8 | r[1], id);
+	assert_int_equal(r[2] << 8 | r[3], flags);
+	assert_int_equal(r[4] << 8 | r[5], 1);
+	assert_int_equal(r[6] << 8 | r[7], an);
+	assert_int_equal(r[8] << 8 | r[9], 0);
+	assert_int_equal(r[10] << 8 | r[11], ar);
+}
+
+/*
+ * Replies to refused queries: the same id and question, RD copied, RA
+ * set; NXDOMAIN, REFUSED, or a sink address (NODATA for other types);
+ * an OPT record when the query had one.  c-ares reads them as any
+ * client would.
+ */
+static void
+test_reply(void **state)
+{
+	uint8_t			 msg[MSG_MAX], r[DNS_REPLY_MAX];
+	struct dns_query	 q, rq;
+	struct name		 chain[2];
+	struct addr		 a[RESOLVE_ADDRMAX];
+	uint32_t		 ttl[RESOLVE_ADDRMAX];
+	size_t			 len;
+	int			 n;
+
+	(void)state;
+	/* ds.kaspersky.com A, id 43526, RD and AD, no EDNS */
+	len = udp_payload("dns-udp.pcap", 0, 53, msg, sizeof(msg));
+	assert_int_equal(dns_parse_query(msg, len, &q), 0);
+	n = dns_build_reply(msg, &q, DNS_REJECT_NXDOMAIN, 10, r, sizeof(r));
+	assert_int_equal(n, (int)len);		/* header and question */
+	expect_reply_header(r, 43526, 0x8183, 0, 0);
+	assert_memory_equal(r + DNS_HEADER_LEN, msg + DNS_HEADER_LEN,
+	    len - DNS_HEADER_LEN);
+	assert_int_equal(dns_parse_response(r, (size_t)n, &rq, chain, 2), 0);
+	assert_string_equal(rq.q[0].name.s, "ds.kaspersky.com");
+	assert_int_equal(resolve_answer(r, (size_t)n, 1, a, ttl,
+	    RESOLVE_ADDRMAX), 0);		/* NXDOMAIN: no address */
+
+	n = dns_build_reply(msg, &q, DNS_REJECT_REFUSED, 10, r, sizeof(r));
+	expect_reply_header(r, 43526, 0x8185, 0, 0);
+
+	/* the sink: 0.0.0.0 for 42 seconds */
+	n = dns_build_reply(msg, &q, DNS_REJECT_SINK, 42, r, sizeof(r));
+	expect_reply_header(r, 43526, 0x8180, 1, 0);
+	assert_int_equal(resolve_answer(r, (size_t)n, 1, a, ttl,
+	    RESOLVE_ADDRMAX), 1);
+	assert_int_equal(a[0].family, AF_INET);
+	assert_int_equal(a[0].u.v4.s_addr, 0);
+	assert_int_equal(ttl[0], 42);
+
+	/* too small a buffer: refused, nothing half written counts */
+	assert_int_equal(dns_build_reply(msg, &q, DNS_REJECT_SINK, 42, r,
+	    len + 4), -1);
+
+	/* s12.upd.kaspersky.com HTTPS, id 20220, with an OPT record */
+	len = udp_payload("dns-edns.pcap", 0, 53, msg, sizeof(msg));
+	assert_int_equal(dns_parse_query(msg, len, &q), 0);
+	assert_int_equal(q.edns, 1);
+	n = dns_build_reply(msg, &q, DNS_REJECT_SINK, 42, r, sizeof(r));
+	expect_reply_header(r, 20220, 0x8180, 0, 1);	/* NODATA */
+	assert_int_equal(n, (int)(q.qend + 11));
+	assert_int_equal(r[q.qend], 0);				/* root */
+	assert_int_equal(r[q.qend + 1] << 8 | r[q.qend + 2], 41);	/* OPT */
+	assert_int_equal(r[q.qend + 3] << 8 | r[q.qend + 4], 1232);
+	assert_int_equal(r[q.qend + 7] & 0x80, q.edns_do ? 0x80 : 0);
+	n = dns_build_reply(msg, &q, DNS_REJECT_REFUSED, 42, r, sizeof(r));
+	expect_reply_header(r, 20220, (uint16_t)(0x8085 | (msg[2] & 1) << 8),
+	    0, 1);
+
+	/* AAAA: the sink is :: */
+	len = udp_payload("dns-cname6.pcap", 0, 53, msg, sizeof(msg));
+	assert_int_equal(dns_parse_query(msg, len, &q), 0);
+	n = dns_build_reply(msg, &q, DNS_REJECT_SINK, 7, r, sizeof(r));
+	assert_int_equal(resolve_answer(r, (size_t)n, 28, a, ttl,
+	    RESOLVE_ADDRMAX), 1);
+	assert_int_equal(a[0].family, AF_INET6);
+	assert_true(IN6_IS_ADDR_UNSPECIFIED(&a[0].u.v6));
+	assert_int_equal(ttl[0], 7);
+}
+
 /* Every cut of a real query fails, and says where. */
 static void
 test_truncated(void **state)
@@ -365,30 +506,32 @@ test_bad_pointers(void **state)
 
 /*
  * A chain of pointers, each landing further back: the fourth question's
- * name jumps through the types and classes of the three before it and
- * the header's record counts to the zero byte of the id (the root).
- * Eight jumps are followed; nine are too many.
+ * name jumps through the types and classes of the three before it to
+ * the first question's name (the root).  Eight jumps are followed; nine
+ * are too many.  A pointer into the header is refused: no name is there.
  */
 static void
 test_pointer_chain(void **state)
 {
 	uint8_t		 msg[] = {
-		0x00, 0x34, 0x01, 0x00, 0x00, 0x04,	/* id 0x0034 */
-		0xc0, 0x08, 0xc0, 0x00, 0xc0, 0x00,	/* at 6, 8, 10 */
-		0, 0xc0, 10, 0xc0, 13,			/* q1 at 12 */
-		0, 0xc0, 15, 0xc0, 18,			/* q2 at 17 */
-		0, 0xc0, 20, 0xc0, 23,			/* q3 at 22 */
-		0xc0, 25, 0, 1, 0, 1			/* q4 at 27 */
+		0x00, 0x34, 0x01, 0x00, 0x00, 0x04, 0, 0, 0, 0, 0, 0,
+		0, 0xc0, 12, 0xc0, 13,			/* q1 at 12 */
+		0xc0, 15, 0xc0, 17, 0xc0, 19,		/* q2 at 17 */
+		0xc0, 21, 0xc0, 23, 0xc0, 25,		/* q3 at 23 */
+		0xc0, 25, 0, 1, 0, 1			/* q4 at 29 */
 	};
+	static const uint8_t	 header[] = { HDR(1), 0xc0, 2, 0, 1, 0, 1 };
 	struct dns_query	 q;
 
 	(void)state;
 	assert_int_equal(dns_parse_query(msg, sizeof(msg), &q), 0);
 	assert_int_equal(q.nq, 4);
 	assert_string_equal(q.q[3].name.s, "");
-	assert_int_equal(q.q[0].qtype, 0xc00a);
-	msg[11] = 0x08;		/* 10 -> 8 -> 0: one jump more */
+	assert_int_equal(q.q[0].qtype, 0xc00c);
+	msg[30] = 27;		/* 27 -> 25: one jump more */
 	expect_error(msg, sizeof(msg), "too many compression pointers");
+	expect_error(header, sizeof(header),
+	    "compression pointer into the header");
 }
 
 static void
@@ -516,6 +659,8 @@ main(void)
 		cmocka_unit_test(test_edns),
 		cmocka_unit_test(test_root),
 		cmocka_unit_test(test_responses),
+		cmocka_unit_test(test_response_chain),
+		cmocka_unit_test(test_reply),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_header_rules),
 		cmocka_unit_test(test_label_rules),
