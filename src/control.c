@@ -32,10 +32,12 @@
 #include "control.h"
 #include "embargod.h"
 #include "json.h"
+#include "learn.h"
 #include "log.h"
 #include "name.h"
 #include "packet.h"
 #include "queue.h"
+#include "resolve.h"
 #include "xmalloc.h"
 
 #define CONTROL_LINEMAX		4096
@@ -115,6 +117,7 @@ cmd_status(struct request *r)
 	long			 up = (long)(time(NULL) - r->d->started);
 	unsigned		 i;
 	size_t			 j;
+	uint64_t		 ok, failed;
 	int			 bound;
 
 	if (r->json) {
@@ -150,13 +153,22 @@ cmd_status(struct request *r)
 			    bound ? "bound" : "NOT BOUND", k.waiting, k.dropped,
 			    k.user_dropped, k.id_sequence);
 	}
+	resolver_counts(r->d->resolver, &ok, &failed);
 	if (r->json)
-		evbuffer_add_printf(r->out, "],\"lists\":[");
+		evbuffer_add_printf(r->out, "],\"learned\":{\"addresses\":%zu,"
+		    "\"refused\":%" PRIu64 "},\"lookups\":{\"ok\":%" PRIu64
+		    ",\"failed\":%" PRIu64 "},\"lists\":[",
+		    learn_count(r->d->learn), learn_full(r->d->learn), ok,
+		    failed);
 	else
 		evbuffer_add_printf(r->out, "%zu lists, %zu rules; last "
-		    "reload: %s\n", ls->nlists, lists_rules(ls),
+		    "reload: %s\n%zu learned addresses (%" PRIu64 " refused, "
+		    "table full); lookups of list names: %" PRIu64 " answered, "
+		    "%" PRIu64 " failed%s\n", ls->nlists, lists_rules(ls),
 		    r->d->reloaded == 0 ? "none" : r->d->reload_ok ? "ok" :
-		    "FAILED, running the previous set");
+		    "FAILED, running the previous set",
+		    learn_count(r->d->learn), learn_full(r->d->learn), ok,
+		    failed, r->d->resolver == NULL ? " (lookups off)" : "");
 	for (j = 0; j < ls->nlists; j++) {
 		l = &ls->list[j];
 		if (r->json) {

@@ -24,6 +24,8 @@
 #include "control.h"
 #include "embargod.h"
 #include "event.h"
+#include "inject.h"
+#include "learn.h"
 #include "lists.h"
 #include "log.h"
 #include "match.h"
@@ -32,6 +34,7 @@
 #include "policy.h"
 #include "priv.h"
 #include "queue.h"
+#include "resolve.h"
 #include "sandbox.h"
 #include "stats.h"
 #include "worker.h"
@@ -49,6 +52,8 @@ static int		 open_all(struct daemon *, uid_t);
 static int		 confine(struct daemon *, const struct priv_id *);
 static void		 close_all(struct daemon *);
 static void		 on_signal(evutil_socket_t, short, void *);
+static void		 on_tick(evutil_socket_t, short, void *);
+static void		 resolve_lists(struct daemon *);
 static int		 restart_needed(const struct conf *,
 			    const struct conf *);
 static int		 same_str(const char *, const char *);
@@ -239,10 +244,11 @@ daemon_reload(struct daemon *d, char *msg, size_t size)
 	}
 	if (restart_needed(d->conf, conf))
 		log_warnx("queues, limits, marks, fail-open, the event file, "
-		    "user, control socket and metrics change only when "
-		    "embargod restarts");
+		    "resolver, user, control socket and metrics change only "
+		    "when embargod restarts");
 	lists_carry_counts(p->lists, d->slot.cur->lists);
 	policy_slot_set(&d->slot, p);
+	resolve_lists(d);
 	log_info("reloaded: %zu lists, %zu rules", p->lists->nlists,
 	    lists_rules(p->lists));
 	conf_free(d->conf);
@@ -266,6 +272,7 @@ restart_needed(const struct conf *a, const struct conf *b)
 	    a->mark_mask != b->mark_mask || a->mark_seen != b->mark_seen ||
 	    a->mark_allow != b->mark_allow || a->mark_block != b->mark_block ||
 	    a->fail_open != b->fail_open || !same_str(a->events, b->events) ||
+	    a->resolve != b->resolve || !same_str(a->resolver, b->resolver) ||
 	    !same_str(a->user, b->user) ||
 	    !same_str(a->control_path, b->control_path) ||
 	    !same_str(a->metrics_addr, b->metrics_addr) ||
@@ -302,19 +309,55 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
+/* Look up the exact names of the block lists, again. */
+static void
+resolve_lists(struct daemon *d)
+{
+	if (d->resolver == NULL)
+		return;
+	d->resolved = time(NULL);
+	resolver_run(d->resolver, d->slot.cur->lists);
+}
+
+/*
+ * Every few seconds: forget learned addresses past their time, and
+ * look the lists' names up again every resolve-interval.
+ */
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon	*d = arg;
+	size_t		 n;
+
+	(void)fd;
+	(void)what;
+	if ((n = learn_expire(d->learn, worker_now_ms())) > 0)
+		log_debug("%zu learned address%s expired", n, n == 1 ? "" :
+		    "es");
+	if (time(NULL) - d->resolved >=
+	    (time_t)d->conf->limit[LIMIT_RESOLVE_INTERVAL])
+		resolve_lists(d);
+}
+
 /*
  * Everything that needs privileges or may fail loudly, while errors
- * still reach the terminal: the event file, the queues, the control
- * socket, the metrics listener.  Returns -1 after logging.
+ * still reach the terminal: the event file, the raw sockets, the
+ * queues, the control socket, the metrics listener.  Returns -1 after
+ * logging.
  */
 static int
 open_all(struct daemon *d, uid_t owner)
 {
 	const struct conf	*c = d->conf;
+	const struct inject	*inject = NULL;
 	unsigned		 i;
 
 	if ((d->events = eventlog_open(c->events)) == NULL)
 		return (-1);
+	if (inject_open(&d->inject, c->mark_seen) == 0)
+		inject = &d->inject;
+	d->learn = learn_new(c->limit[LIMIT_LEARNED],
+	    c->limit[LIMIT_LEARN_HOLD]);
 	if ((d->procfd = queue_kernel_open()) == -1)
 		log_warn("/proc/net/netfilter/nfnetlink_queue (status and "
 		    "metrics will lack the kernel's queue counters)");
@@ -322,7 +365,7 @@ open_all(struct daemon *d, uid_t owner)
 	d->workers = xcalloc(d->nworkers, sizeof(*d->workers));
 	for (i = 0; i < d->nworkers; i++)
 		if ((d->workers[i] = worker_new(c->qfirst + i, c, &d->slot,
-		    d->events)) == NULL)
+		    d->events, inject, d->learn)) == NULL)
 			return (-1);
 	if (c->control_path != NULL && (d->control = control_open(d,
 	    c->control_path, c->control_group, c->control_mode, owner)) ==
@@ -361,6 +404,13 @@ close_all(struct daemon *d)
 	free(d->workers);
 	control_close(d->control);
 	metrics_close(d->metrics);
+	resolver_free(d->resolver);
+	d->resolver = NULL;
+	if (d->ev_tick != NULL)
+		event_free(d->ev_tick);
+	if (d->learn != NULL)
+		learn_free(d->learn);
+	inject_close(&d->inject);
 	eventlog_close(d->events);
 	if (d->procfd != -1)
 		close(d->procfd);
@@ -401,6 +451,14 @@ run(struct daemon *d, int foreground)
 		if (ev[i] == NULL || event_add(ev[i], NULL) == -1)
 			fatalx("signal events");
 	}
+	/* c-ares reads resolv.conf now, while it still may */
+	if (d->conf->resolve && (d->resolver = resolver_new(d->base,
+	    d->conf->resolver, d->learn)) == NULL)
+		log_warnx("the lists' names will not be looked up");
+	d->ev_tick = event_new(d->base, -1, EV_PERSIST, on_tick, d);
+	if (d->ev_tick == NULL || event_add(d->ev_tick,
+	    &(struct timeval){ 10, 0 }) == -1)
+		fatalx("timer event");
 	if ((d->control != NULL && control_listen(d->control, d->base)) ||
 	    (d->metrics != NULL && metrics_listen(d->metrics, d->base)) ||
 	    confine(d, &id) == -1)
@@ -413,6 +471,7 @@ run(struct daemon *d, int foreground)
 		    d->conf->qfirst, d->conf->qlast,
 		    lists_rules(d->slot.cur->lists),
 		    d->conf->mode == MODE_AUDIT ? "audit" : "block");
+		resolve_lists(d);
 		event_base_dispatch(d->base);
 	}
 	for (i = 0; i < d->nworkers; i++)
@@ -436,6 +495,7 @@ main(int argc, char *argv[])
 	memset(&d, 0, sizeof(d));
 	d.conffile = EMBARGO_CONFFILE;
 	d.procfd = -1;
+	d.inject.fd4 = d.inject.fd6 = -1;
 	while ((ch = getopt(argc, argv, "adf:L:nq:Tv")) != -1) {
 		switch (ch) {
 		case 'a':

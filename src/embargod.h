@@ -11,13 +11,17 @@
 
 #include "conf.h"
 #include "event.h"
+#include "inject.h"
 #include "policy.h"
 #include "stats.h"
 #include "worker.h"
 
 struct event_base;
+struct event;
 struct control;
+struct learn;
 struct metrics;
+struct resolver;
 
 struct daemon {
 	const char		*conffile;
@@ -36,6 +40,11 @@ struct daemon {
 	struct control		*control;
 	struct metrics		*metrics;
 	int			 procfd;	/* the kernel's queue table */
+	struct inject		 inject;	/* raw sockets for rejects */
+	struct learn		*learn;		/* addresses of blocked names */
+	struct resolver		*resolver;	/* NULL: no lookups */
+	struct event		*ev_tick;	/* expiry and lookups */
+	time_t			 resolved;	/* last lookup round */
 	time_t			 started;
 	time_t			 reloaded;	/* last attempt */
 	int			 reload_ok;	/* its result */

@@ -44,6 +44,8 @@ static void	jb_kv(struct jbuf *, const char *, const char *);
 static void	jb_addr(struct jbuf *, const char *, const struct addr *,
 		    uint16_t);
 static const char *proto_name(enum proto);
+static const char *action_name(const struct event *);
+static void	jb_protocol(struct jbuf *, const struct event *);
 static int	open_file(const char *);
 
 static const char *
@@ -157,6 +159,61 @@ jb_addr(struct jbuf *j, const char *key, const struct addr *a, uint16_t port)
 	jb_raw(j, buf);
 }
 
+static const char *
+action_name(const struct event *e)
+{
+	switch (e->action) {
+	case EVENT_AUDIT:
+		return ("audit");
+	case EVENT_ALLOW:
+		return ("allow");
+	default:
+		return (e->reject ? "reject" : "block");
+	}
+}
+
+/* The protocol's own fields: the DNS question, TLS SNI, HTTP host. */
+static void
+jb_protocol(struct jbuf *j, const struct event *e)
+{
+	char	 tmp[64];
+	int	 i;
+
+	if (e->proto == PROTO_DNS) {
+		jb_raw(j, ",\"dns\":{");
+		jb_kv(j, "type", e->answer ? "answer" : "query");
+		jb_raw(j, ",\"question\":{");
+		jb_kv(j, "name", e->name);
+		jb_raw(j, ",");
+		jb_kv(j, "type", dns_type_name(e->qtype, tmp, sizeof(tmp)));
+		jb_raw(j, "}");
+		if (e->nanswers > 0) {
+			jb_raw(j, ",\"resolved_ip\":[");
+			for (i = 0; i < e->nanswers; i++) {
+				jb_raw(j, i ? "," : "");
+				jb_str(j, addr_ntop(&e->answers[i], tmp,
+				    sizeof(tmp)));
+			}
+			jb_raw(j, "]");
+		}
+		jb_raw(j, "}");
+	} else if (e->proto == PROTO_TLS) {
+		jb_raw(j, ",\"tls\":{\"client\":{");
+		if (e->name != NULL)
+			jb_kv(j, "server_name", e->name);
+		jb_raw(j, "}");
+		if (e->alpn != NULL && e->alpn[0] != '\0') {
+			jb_raw(j, ",");
+			jb_kv(j, "next_protocol", e->alpn);
+		}
+		jb_raw(j, "}");
+	} else if (e->name != NULL) {
+		jb_raw(j, ",\"url\":{");
+		jb_kv(j, "domain", e->name);
+		jb_raw(j, "}");
+	}
+}
+
 /*
  * One event as a JSON object on one line, newline included; returns
  * its length.  ECS field names, nested as ECS documents them.
@@ -164,7 +221,6 @@ jb_addr(struct jbuf *j, const char *key, const struct addr *a, uint16_t port)
 size_t
 event_format_json(const struct event *e, char *buf, size_t size)
 {
-	const struct decision	*d = e->d;
 	struct jbuf		 j = { buf, 0, size };
 	struct tm		 tm;
 	time_t			 sec = (time_t)(e->time_ms / 1000);
@@ -178,16 +234,20 @@ event_format_json(const struct event *e, char *buf, size_t size)
 	jb_raw(&j, "{");
 	jb_kv(&j, "@timestamp", ts);
 	jb_raw(&j, ",\"event\":{");
-	jb_kv(&j, "action", d->action == EVENT_BLOCK ? "block" : "audit");
+	jb_kv(&j, "action", action_name(e));
 	jb_raw(&j, ",\"kind\":\"event\",\"category\":[\"network\"],"
 	    "\"type\":[\"connection\",");
-	jb_raw(&j, d->action == EVENT_BLOCK ? "\"denied\"]" : "\"allowed\"]");
+	jb_raw(&j, e->action == EVENT_BLOCK ? "\"denied\"]" : "\"allowed\"]");
+	if (e->reason != NULL) {
+		jb_raw(&j, ",");
+		jb_kv(&j, "reason", e->reason);
+	}
 	jb_raw(&j, ",\"module\":\"embargo\"},\"rule\":{");
-	jb_kv(&j, "name", e->name + d->res.offset);
+	jb_kv(&j, "name", e->rule);
 	jb_raw(&j, ",");
-	jb_kv(&j, "ruleset", d->list->name);
+	jb_kv(&j, "ruleset", e->ruleset);
 	jb_raw(&j, ",");
-	jb_kv(&j, "category", d->list->category ? d->list->category : "");
+	jb_kv(&j, "category", e->category ? e->category : "");
 	jb_raw(&j, "},\"network\":{");
 	jb_kv(&j, "protocol", proto_name(e->proto));
 	jb_raw(&j, ",");
@@ -198,34 +258,15 @@ event_format_json(const struct event *e, char *buf, size_t size)
 	jb_addr(&j, "source", &e->t->src, e->t->sport);
 	jb_raw(&j, ",");
 	jb_addr(&j, "destination", &e->t->dst, e->t->dport);
-	if (e->proto == PROTO_DNS) {
-		jb_raw(&j, ",\"dns\":{\"type\":\"query\",\"question\":{");
-		jb_kv(&j, "name", e->name);
-		jb_raw(&j, ",");
-		jb_kv(&j, "type", dns_type_name(e->qtype, tmp, sizeof(tmp)));
-		jb_raw(&j, "}}");
-	} else if (e->proto == PROTO_TLS) {
-		jb_raw(&j, ",\"tls\":{\"client\":{");
-		jb_kv(&j, "server_name", e->name);
-		jb_raw(&j, "}");
-		if (e->alpn != NULL && e->alpn[0] != '\0') {
-			jb_raw(&j, ",");
-			jb_kv(&j, "next_protocol", e->alpn);
-		}
-		jb_raw(&j, "}");
-	} else {
-		jb_raw(&j, ",\"url\":{");
-		jb_kv(&j, "domain", e->name);
-		jb_raw(&j, "}");
-	}
+	jb_protocol(&j, e);
 	jb_raw(&j, ",\"embargo\":{");
-	jb_kv(&j, "list", d->list->name);
-	if (d->list->vendor != NULL) {
+	jb_kv(&j, "list", e->ruleset);
+	if (e->vendor != NULL) {
 		jb_raw(&j, ",");
-		jb_kv(&j, "vendor", d->list->vendor);
+		jb_kv(&j, "vendor", e->vendor);
 	}
 	jb_raw(&j, ",");
-	jb_kv(&j, "match", d->res.kind == MATCH_EXACT ? "exact" : "suffix");
+	jb_kv(&j, "match", e->match);
 	snprintf(tmp, sizeof(tmp), ",\"queue\":%u,\"ech\":%s}}\n", e->queue,
 	    e->ech ? "true" : "false");
 	jb_raw(&j, tmp);
@@ -240,16 +281,16 @@ event_format_json(const struct event *e, char *buf, size_t size)
 int
 event_emit(struct eventlog *el, const struct event *e)
 {
-	const struct decision	*d = e->d;
-	char			 line[EVENT_LINEMAX], s[64], t[64];
-	size_t			 n;
+	char	 line[EVENT_LINEMAX], s[64], t[64];
+	size_t	 n;
 
-	log_info("%s %s %s from %s port %u to %s port %u: list %s, %s rule %s",
-	    d->action == EVENT_BLOCK ? "block" : "audit", proto_name(e->proto),
-	    e->name, addr_ntop(&e->t->src, s, sizeof(s)), e->t->sport,
-	    addr_ntop(&e->t->dst, t, sizeof(t)), e->t->dport, d->list->name,
-	    d->res.kind == MATCH_EXACT ? "exact" : "suffix",
-	    e->name + d->res.offset);
+	log_info("%s %s%s %s from %s port %u to %s port %u: list %s, %s rule "
+	    "%s%s%s%s", action_name(e), proto_name(e->proto), e->answer ?
+	    " answer" : "", e->name ? e->name : "(no name)",
+	    addr_ntop(&e->t->src, s, sizeof(s)), e->t->sport,
+	    addr_ntop(&e->t->dst, t, sizeof(t)), e->t->dport, e->ruleset,
+	    e->match, e->rule, e->reason ? " (" : "", e->reason ? e->reason :
+	    "", e->reason ? ")" : "");
 	if (el == NULL || el->fd == -1)
 		return (0);
 	n = event_format_json(e, line, sizeof(line));

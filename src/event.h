@@ -13,10 +13,20 @@
 #include "policy.h"
 
 struct event {
-	const struct decision	*d;
+	enum event_action	 action;
+	int			 reject;	/* answered at once */
 	enum proto		 proto;
-	const char		*name;
+	const char		*name;		/* seen in the packet; or NULL */
 	uint16_t		 qtype;		/* DNS */
+	int			 answer;	/* a DNS answer, not a query */
+	const struct addr	*answers;	/* its addresses */
+	int			 nanswers;
+	const char		*rule;		/* suffix, prefix, port, ... */
+	const char		*match;		/* exact, suffix, prefix, ... */
+	const char		*ruleset;	/* the list */
+	const char		*vendor;	/* may be NULL */
+	const char		*category;	/* may be NULL */
+	const char		*reason;	/* may be NULL */
 	const char		*alpn;		/* TLS, may be NULL */
 	int			 ech;		/* TLS */
 	const struct tuple	*t;

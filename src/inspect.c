@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "dns.h"
+#include "enforce.h"
 #include "http.h"
 #include "inspect.h"
 #include "log.h"
@@ -54,8 +55,11 @@ static enum verdict	judge_stream(struct inspect *, struct flow *,
 			    const struct packet *);
 static enum verdict	decide(struct inspect *, const struct tuple *,
 			    enum proto, const struct name *, uint16_t,
-			    const struct tls_hello *);
+			    const struct tls_hello *, struct seen *);
+static int		is_canary(const struct dns_query *);
+static int		is_address(const struct name *);
 static enum verdict	fail(struct inspect *, enum stats_id, int);
+static void		reset_tcp(struct inspect *, const struct packet *);
 static void		done(struct judged *, enum verdict);
 
 /* Set up a queue thread's inspector from the configuration. */
@@ -100,47 +104,116 @@ done(struct judged *j, enum verdict v)
 	j->verdict = v;
 }
 
-/* Decide one name and write the event if there is one. */
+/*
+ * Record an event decided by d: count it, against its list too, keep
+ * its name and client for the top tables, and write it.  A block by a
+ * reject list is answered (e->reject) when the daemon can send.
+ */
+void
+inspect_event(struct inspect *in, struct event *e, const struct decision *d)
+{
+	char	 a[INET6_ADDRSTRLEN];
+
+	e->action = d->action;
+	e->reject = d->action == EVENT_BLOCK && d->reject && in->inject != NULL;
+	if (e->reject)
+		in->reject = 1;
+	e->ruleset = d->list->name;
+	e->vendor = d->list->vendor;
+	e->category = d->list->category;
+	e->queue = in->queue;
+	e->time_ms = in->wall_ms;
+	switch (d->action) {
+	case EVENT_BLOCK:
+		stats_inc(in->stats, STAT_EVENT_BLOCK);
+		list_count_event(d->list, 1);
+		break;
+	case EVENT_AUDIT:
+		stats_inc(in->stats, STAT_EVENT_AUDIT);
+		list_count_event(d->list, 0);
+		break;
+	default:
+		stats_inc(in->stats, STAT_EVENT_ALLOW);
+		break;
+	}
+	if (in->top_names != NULL && d->action != EVENT_ALLOW) {
+		top_add(in->top_names, e->name != NULL ? e->name : e->rule, 1);
+		top_add(in->top_clients, addr_ntop(&e->t->src, a, sizeof(a)),
+		    1);
+	}
+	if (event_emit(in->events, e) == -1)
+		stats_inc(in->stats, STAT_EVENT_ERRORS);
+}
+
+/*
+ * Decide one name and write the event if there is one; note in s (when
+ * given) what the name said, for the address to be judged after it.  A
+ * blocked name's HTTPS or SVCB query is refused outright, so that no
+ * ECH keys for it are handed out by a resolver the daemon cannot see.
+ */
 static enum verdict
 decide(struct inspect *in, const struct tuple *t, enum proto proto,
-    const struct name *n, uint16_t qtype, const struct tls_hello *h)
+    const struct name *n, uint16_t qtype, const struct tls_hello *h,
+    struct seen *s)
 {
 	struct decision	 d;
 	struct event	 e;
 
 	policy_decide(in->policy, n->s, n->len, proto,
 	    t->l4 == IPPROTO_TCP, in->client, &d);
+	if (s != NULL) {
+		s->name = n;
+		s->allowed = d.list != NULL && d.res.effect == MATCH_ALLOW;
+		s->decided |= d.action != EVENT_NONE;
+	}
 	if (d.action == EVENT_NONE)
 		return (d.verdict);
+	if (d.action == EVENT_BLOCK && (qtype == 64 || qtype == 65) &&
+	    in->policy->refuse_svcb) {
+		d.reject = 1;
+		in->refuse = 1;
+	}
 	memset(&e, 0, sizeof(e));
-	e.d = &d;
 	e.proto = proto;
 	e.name = n->s;
 	e.qtype = qtype;
+	e.rule = n->s + d.res.offset;
+	e.match = d.res.kind == MATCH_EXACT ? "exact" : "suffix";
 	e.alpn = h ? h->alpn : NULL;
 	e.ech = h ? h->ech : 0;
 	e.t = t;
-	e.queue = in->queue;
-	e.time_ms = in->wall_ms;
-	stats_inc(in->stats, d.action == EVENT_BLOCK ? STAT_EVENT_BLOCK :
-	    STAT_EVENT_AUDIT);
-	list_count_event(d.list, d.action == EVENT_BLOCK);
-	if (in->top_names != NULL) {
-		char	 a[INET6_ADDRSTRLEN];
-
-		top_add(in->top_names, n->s, 1);
-		top_add(in->top_clients, addr_ntop(&t->src, a, sizeof(a)), 1);
-	}
-	if (event_emit(in->events, &e) == -1)
-		stats_inc(in->stats, STAT_EVENT_ERRORS);
+	inspect_event(in, &e, &d);
 	return (d.verdict);
+}
+
+/* A name that is an address literal names no host. */
+static int
+is_address(const struct name *n)
+{
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+
+	return (inet_pton(AF_INET, n->s, &a4) == 1 ||
+	    inet_pton(AF_INET6, n->s, &a6) == 1);
+}
+
+/* Firefox asks this name to learn whether DoH is welcome here. */
+static int
+is_canary(const struct dns_query *q)
+{
+	static const char	 canary[] = "use-application-dns.net";
+
+	return (q->nq == 1 && q->q[0].name.len == sizeof(canary) - 1 &&
+	    memcmp(q->q[0].name.s, canary, sizeof(canary) - 1) == 0);
 }
 
 /*
  * Every question of a DNS query; the strictest verdict wins.  A
  * malformed query gets the default verdict, but over TCP an accepting
  * default only passes it: the connection's next queries are still
- * judged.
+ * judged.  A refused query over UDP is answered at once when its list
+ * says reject (or it asked for HTTPS/SVCB records); the DoH canary,
+ * when enabled, is answered NXDOMAIN.
  */
 static enum verdict
 judge_dns(struct inspect *in, const struct tuple *t, const uint8_t *msg,
@@ -156,24 +229,103 @@ judge_dns(struct inspect *in, const struct tuple *t, const uint8_t *msg,
 		v = policy_default(in->policy, tcp);
 		return (v == VERDICT_ALLOW ? VERDICT_PASS : v);
 	}
+	if (!tcp && in->policy->canary && in->inject != NULL &&
+	    is_canary(&q)) {
+		stats_inc(in->stats, STAT_CANARY);
+		inspect_answer_dns(in, t, msg, &q, DNS_REJECT_NXDOMAIN);
+		return (VERDICT_DROP);
+	}
 	for (i = 0; i < q.nq; i++) {
 		if (q.q[i].name.len == 0)
 			continue;	/* the root */
-		v = decide(in, t, PROTO_DNS, &q.q[i].name, q.q[i].qtype, NULL);
+		v = decide(in, t, PROTO_DNS, &q.q[i].name, q.q[i].qtype, NULL,
+		    NULL);
 		if (v == VERDICT_DROP || v == VERDICT_BLOCK)
 			worst = v;
 	}
+	if (worst == VERDICT_DROP && in->reject)
+		inspect_answer_dns(in, t, msg, &q, in->refuse ?
+		    DNS_REJECT_REFUSED : (enum dns_reject)in->policy->reject_dns);
 	return (worst);
 }
 
+/*
+ * Answer the query msg (parsed into q) that went along t, as its
+ * resolver would, with how's answer (NXDOMAIN, REFUSED or a sink), so
+ * the client stops at once instead of retrying until it times out.
+ */
+void
+inspect_answer_dns(struct inspect *in, const struct tuple *t,
+    const uint8_t *msg, const struct dns_query *q, enum dns_reject how)
+{
+	struct tuple	 back;
+	uint8_t		 reply[DNS_REPLY_MAX];
+	int		 n;
+
+	n = dns_build_reply(msg, q, how, in->policy->reject_ttl, reply,
+	    sizeof(reply));
+	back.src = t->dst;
+	back.dst = t->src;
+	back.sport = t->dport;
+	back.dport = t->sport;
+	back.l4 = IPPROTO_UDP;
+	if (n > 0 && inject_udp(in->inject, &back, reply, (size_t)n) == 0)
+		stats_inc(in->stats, STAT_REJECTS);
+	else
+		stats_inc(in->stats, STAT_REJECT_ERRORS);
+}
+
+/*
+ * Reset a refused TCP connection.  At its SYN only the client knows of
+ * it: it gets a RST|ACK for the SYN.  Later both ends are reset: the
+ * client with the sequence number it expects next (what it
+ * acknowledged), the server with the client's sequence number, which
+ * the server expects since the segment that carried the name never
+ * reached it.
+ */
+static void
+reset_tcp(struct inspect *in, const struct packet *pk)
+{
+	struct tuple	 back;
+	int		 ok;
+
+	back.src = pk->t.dst;
+	back.dst = pk->t.src;
+	back.sport = pk->t.dport;
+	back.dport = pk->t.sport;
+	back.l4 = IPPROTO_TCP;
+	if (pk->tcpflags & TCPF_SYN) {
+		ok = inject_rst(in->inject, &back, 0, pk->seq + 1) == 0;
+		stats_inc(in->stats, ok ? STAT_REJECTS : STAT_REJECT_ERRORS);
+		return;
+	}
+	ok = inject_rst(in->inject, &back, pk->ack, pk->seq + (uint32_t)pk->plen)
+	    == 0;
+	ok &= inject_rst(in->inject, &pk->t, pk->seq, 0) == 0;
+	stats_inc(in->stats, ok ? STAT_REJECTS : STAT_REJECT_ERRORS);
+}
+
+/*
+ * UDP: a DNS query, a DNS response on its way to the client, or the
+ * first packet of another UDP flow, which names no host and is judged
+ * by its port and address alone.
+ */
 static enum verdict
 inspect_udp(struct inspect *in, const struct packet *pk)
 {
-	if (pk->t.dport != 53) {
-		stats_inc(in->stats, STAT_PROTO_OTHER);
-		return (VERDICT_PASS);
-	}
-	return (judge_dns(in, &pk->t, pk->payload, pk->plen, 0));
+	struct seen	 s;
+
+	if (pk->t.dport == 53)
+		return (judge_dns(in, &pk->t, pk->payload, pk->plen, 0));
+	if (pk->t.sport == 53)
+		return (enforce_answer(in, pk));
+	stats_inc(in->stats, STAT_PROTO_OTHER);
+	if (enforce_port(in, pk) == VERDICT_BLOCK)
+		return (VERDICT_BLOCK);
+	memset(&s, 0, sizeof(s));
+	s.proto = PROTO_NONE;
+	s.none = "UDP names no host";
+	return (enforce_flow(in, &pk->t, &s, VERDICT_ALLOW));
 }
 
 /*
@@ -219,6 +371,8 @@ judge_tls(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
     struct judged *j)
 {
 	struct tls_hello	 h;
+	struct seen		 s;
+	enum verdict		 v = VERDICT_ALLOW;
 
 	f->proto = PROTO_TLS;
 	switch (tls_parse_hello(p, n, in->scratch, in->scratchlen, &h)) {
@@ -240,11 +394,14 @@ judge_tls(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
 		log_debug("ECH ClientHello, outer name %s",
 		    h.has_sni ? h.sni.s : "(none)");
 	}
-	if (!h.has_sni) {
-		done(j, VERDICT_ALLOW);
-		return;
-	}
-	done(j, decide(in, &f->t, PROTO_TLS, &h.sni, 0, &h));
+	memset(&s, 0, sizeof(s));
+	s.proto = PROTO_TLS;
+	s.none = "TLS without a server name";
+	s.ech = h.ech;
+	s.alpn = h.alpn;
+	if (h.has_sni && !is_address(&h.sni))
+		v = decide(in, &f->t, PROTO_TLS, &h.sni, 0, &h, &s);
+	done(j, enforce_flow(in, &f->t, &s, v));
 }
 
 static void
@@ -252,6 +409,7 @@ judge_http(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
     struct judged *j)
 {
 	struct http_request	 r;
+	struct seen		 s;
 	enum verdict		 v;
 
 	f->proto = PROTO_HTTP;
@@ -266,14 +424,17 @@ judge_http(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
 		break;
 	}
 	stats_inc(in->stats, STAT_PROTO_HTTP);
+	memset(&s, 0, sizeof(s));
+	s.proto = PROTO_HTTP;
+	s.none = "HTTP without a host name";
 	v = VERDICT_ALLOW;
-	if (r.has_host)
-		v = decide(in, &f->t, PROTO_HTTP, &r.host, 0, NULL);
+	if (r.has_host && !is_address(&r.host))
+		v = decide(in, &f->t, PROTO_HTTP, &r.host, 0, NULL, &s);
 	/* a server or proxy may go by either name: the strictest wins */
-	if (r.has_target && v != VERDICT_BLOCK && (!r.has_host ||
-	    strcmp(r.host.s, r.target.s) != 0))
-		v = decide(in, &f->t, PROTO_HTTP, &r.target, 0, NULL);
-	done(j, v);
+	if (r.has_target && !is_address(&r.target) && v != VERDICT_BLOCK &&
+	    (s.name == NULL || strcmp(s.name->s, r.target.s) != 0))
+		v = decide(in, &f->t, PROTO_HTTP, &r.target, 0, NULL, &s);
+	done(j, enforce_flow(in, &f->t, &s, v));
 }
 
 /*
@@ -295,8 +456,12 @@ judge_bytes(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
 		else if (http == 1)
 			f->proto = PROTO_HTTP;
 		else if (tls == 0 && http == 0) {
+			struct seen	 s;
+
 			stats_inc(in->stats, STAT_PROTO_OTHER);
-			done(j, VERDICT_ALLOW);
+			memset(&s, 0, sizeof(s));
+			s.none = "neither TLS nor HTTP";
+			done(j, enforce_flow(in, &f->t, &s, VERDICT_ALLOW));
 			return;
 		} else
 			return;		/* too few bytes to tell */
@@ -360,6 +525,13 @@ inspect_tcp(struct inspect *in, const struct packet *pk)
 		return (VERDICT_PASS);
 	}
 	if ((pk->tcpflags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN) {
+		if (enforce_port(in, pk) == VERDICT_BLOCK) {
+			if (f != NULL)
+				flow_remove(in->flows, f);
+			if (in->reject)
+				reset_tcp(in, pk);
+			return (VERDICT_BLOCK);
+		}
 		if (f == NULL && (f = flow_add(in->flows, &pk->t,
 		    in->now_ms)) == NULL) {
 			/* try again, mid-stream, at the first payload */
@@ -392,6 +564,8 @@ inspect_tcp(struct inspect *in, const struct packet *pk)
 		flow_release_buffer(in->flows, f);
 	} else if (pk->tcpflags & TCPF_FIN)
 		flow_remove(in->flows, f);
+	if (v == VERDICT_BLOCK && in->reject)
+		reset_tcp(in, pk);
 	return (v);
 }
 
@@ -405,18 +579,26 @@ inspect_packet(struct inspect *in, const uint8_t *buf, size_t len)
 {
 	struct packet	 pk;
 	enum packet_err	 e;
+	int		 answer;
 
 	if ((e = packet_parse(&pk, buf, len)) != PACKET_OK) {
 		if (e == PACKET_EFRAGMENT)
 			return (fail(in, STAT_ERR_FRAGMENT, 0));
 		return (fail(in, STAT_ERR_PACKET, 0));
 	}
+	in->reject = 0;
+	in->refuse = 0;
+	/* a DNS response goes to the client */
+	answer = pk.t.l4 == IPPROTO_UDP && pk.t.sport == 53 &&
+	    pk.t.dport != 53;
 	in->client = in->policy->mode == MODE_AUDIT ? CLIENT_AUDIT :
 	    CLIENT_BLOCK;
-	if (policy_client(in->policy, &pk.t.src, &in->client) &&
-	    in->client == CLIENT_EXEMPT) {
+	if (policy_client(in->policy, answer ? &pk.t.dst : &pk.t.src,
+	    &in->client) && in->client == CLIENT_EXEMPT) {
 		stats_inc(in->stats, STAT_EXEMPT);
-		return (pk.t.l4 == IPPROTO_TCP ? VERDICT_ALLOW : VERDICT_PASS);
+		if (pk.t.l4 == IPPROTO_TCP || (!answer && pk.t.dport != 53))
+			return (VERDICT_ALLOW);
+		return (VERDICT_PASS);
 	}
 	if (pk.t.l4 == IPPROTO_UDP)
 		return (inspect_udp(in, &pk));

@@ -21,9 +21,11 @@
 
 #include "embargod.h"
 #include "flow.h"
+#include "learn.h"
 #include "log.h"
 #include "metrics.h"
 #include "queue.h"
+#include "resolve.h"
 #include "xmalloc.h"
 
 struct metrics {
@@ -149,6 +151,7 @@ static void
 add_lists(struct evbuffer *b, struct daemon *d)
 {
 	const struct lists	*ls = d->slot.cur->lists;
+	uint64_t		 ok, failed;
 	size_t			 i;
 
 	counter_family(b, "embargo_list_events_total", "counter",
@@ -178,6 +181,20 @@ add_lists(struct evbuffer *b, struct daemon *d)
 	    "When the last reload was tried (0: none yet).");
 	evbuffer_add_printf(b, "embargo_reload_last_timestamp_seconds %lld\n",
 	    (long long)d->reloaded);
+	counter_family(b, "embargo_learned_addresses", "gauge",
+	    "Addresses learned for blocked names, held now.");
+	evbuffer_add_printf(b, "embargo_learned_addresses %zu\n",
+	    learn_count(d->learn));
+	counter_family(b, "embargo_learned_refused_total", "counter",
+	    "Addresses not learned because the table was full.");
+	evbuffer_add_printf(b, "embargo_learned_refused_total %" PRIu64 "\n",
+	    learn_full(d->learn));
+	resolver_counts(d->resolver, &ok, &failed);
+	counter_family(b, "embargo_lookups_total", "counter",
+	    "Lookups of the block lists' names, by result.");
+	evbuffer_add_printf(b, "embargo_lookups_total{result=\"ok\"} %" PRIu64
+	    "\nembargo_lookups_total{result=\"failed\"} %" PRIu64 "\n", ok,
+	    failed);
 	counter_family(b, "embargo_reload_last_success", "gauge",
 	    "1 when the last reload succeeded or none was tried.");
 	evbuffer_add_printf(b, "embargo_reload_last_success %d\n",

@@ -51,7 +51,7 @@ wall_ms(void)
  */
 struct worker *
 worker_new(unsigned num, const struct conf *conf, struct policy_slot *slot,
-    struct eventlog *events)
+    struct eventlog *events, const struct inject *inject, struct learn *learn)
 {
 	struct worker	*w;
 
@@ -68,6 +68,8 @@ worker_new(unsigned num, const struct conf *conf, struct policy_slot *slot,
 	w->in.policy = policy_slot_get(slot, &w->gen);
 	w->in.top_names = &w->top_names;
 	w->in.top_clients = &w->top_clients;
+	w->in.inject = inject;
+	w->in.learn = learn;
 	pthread_mutex_init(&w->lock, NULL);
 	return (w);
 }

@@ -44,7 +44,8 @@ struct worker {
 };
 
 struct worker	*worker_new(unsigned, const struct conf *,
-		    struct policy_slot *, struct eventlog *);
+		    struct policy_slot *, struct eventlog *,
+		    const struct inject *, struct learn *);
 int		 worker_start(struct worker *);
 void		 worker_stop(struct worker *);
 void		 worker_free(struct worker *);

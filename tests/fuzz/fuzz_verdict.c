@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "fixture.h"
+#include "learn.h"
 #include "inspect.h"
 #include "log.h"
 #include "queue.h"
@@ -26,9 +27,12 @@ static void
 init(void)
 {
 	log_init(1, -1, 0);
-	policy = fixture_policy("upd.kaspersky.com\nexact ds.kaspersky.com\n"
-	    "allow ok.upd.kaspersky.com\nkaspersky-labs.com\n",
-	    ACTION_BLOCK, MODE_BLOCK, 0);
+	/* names, a DoT-like port, prefixes over the captures' servers */
+	policy = fixture_policy_ip("@ports 853\nupd.kaspersky.com\n"
+	    "exact ds.kaspersky.com\nallow ok.upd.kaspersky.com\n"
+	    "kaspersky-labs.com\ngeo.kaspersky.com\n",
+	    "10.88.0.40/29\nfd00:88::40/125\n", ACTION_BLOCK, MODE_BLOCK, 0);
+	policy->canary = 1;
 	memset(&conf, 0, sizeof(conf));
 	conf.limit[LIMIT_FLOWS] = 64;
 	conf.limit[LIMIT_GATHER_BUFFERS] = 8;
@@ -66,6 +70,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct stats	 stats;
+	static const struct inject closed = { -1, -1 };	/* sends fail */
 	struct run		 r;
 	uint8_t			*buf;
 
@@ -78,6 +83,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(buf, data, size);
 	inspect_init(&r.in, &conf, &stats, NULL, 0);
 	r.in.policy = policy;
+	r.in.inject = &closed;
+	r.in.learn = learn_new(64, 300);
 	memset(&r.q, 0, sizeof(r.q));
 	r.q.stats = &stats;
 	r.q.mask = conf.mark_mask;
@@ -86,6 +93,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.q.block = conf.mark_block;
 	queue_dispatch(&r.q, buf, size, on_packet, &r);
 	inspect_expire(&r.in);
+	learn_free(r.in.learn);
 	inspect_free(&r.in);
 	free(buf);
 	return (0);

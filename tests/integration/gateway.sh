@@ -30,39 +30,11 @@ list kaspersky-management "kaspersky-management.list"
 list kaspersky-statistics "kaspersky-statistics.list"
 events "$EVENTS"
 control socket "$EMBT_TMP/ctl.sock"
+resolver none
 CONF
 
-DPID=
-
-# Start embargod in the gateway with extra options; wait until it binds.
-# ip netns exec execs the daemon, so $! is the daemon itself.
-daemon_start() {
-	: >"$EMBT_TMP/embargod.log.new"
-	ip netns exec "$NS_G" "$EMBARGOD" -d -f "$CONF" "$@" \
-	    >>"$EMBT_TMP/embargod.log.new" 2>&1 &
-	DPID=$!
-	n=0
-	until grep -q 'started:' "$EMBT_TMP/embargod.log.new" 2>/dev/null; do
-		n=$((n + 1))
-		[ $n -le 50 ] || setup_error "embargod did not start: \
-$(cat "$EMBT_TMP/embargod.log.new")"
-		kill -0 "$DPID" 2>/dev/null || setup_error "embargod exited: \
-$(cat "$EMBT_TMP/embargod.log.new")"
-		sleep 0.1
-	done
-}
-
-# Stop the daemon with signal $1 and wait for it; keep its log.
-daemon_stop() {
-	[ -n "$DPID" ] || return 0
-	kill "$1" "$DPID" 2>/dev/null
-	wait "$DPID" 2>/dev/null
-	DPID=
-	cat "$EMBT_TMP/embargod.log.new" >>"$EMBT_TMP/embargod.log"
-}
-
 cleanup() {
-	daemon_stop -TERM
+	embt_daemon_stop -TERM
 	in_gw "$FIREWALL" stop >/dev/null 2>&1
 }
 EMBT_CLEANUP=cleanup
@@ -125,7 +97,7 @@ check "control: tls6 split" split_ok $S6 ksn-file-geo.kaspersky-labs.com
 check "control: http" http_ok $S4 touch.kaspersky.com
 check "control: http6" http_ok $S6 touch.kaspersky.com
 
-daemon_start
+embt_daemon_start
 
 # --- DNS
 check "dns udp: allowed name answered" resolves $S4 allowed.example
@@ -184,24 +156,24 @@ check "decided flow: at most 10 of its packets queued ($before -> $after)" \
     test $((after - before)) -le 10
 
 # --- SIGKILL: with bypass, traffic passes; restarted, blocking resumes
-daemon_stop -KILL
+embt_daemon_stop -KILL
 check "daemon killed: blocked name passes (queue bypass)" \
     resolves $S4 s12.upd.kaspersky.com
 check "daemon killed: TLS passes" tls_ok $S4 s12.upd.kaspersky.com
-daemon_start
+embt_daemon_start
 check "daemon restarted: blocked name blocked again" \
     fails resolves $S4 s12.upd.kaspersky.com
-daemon_stop -TERM
+embt_daemon_stop -TERM
 check "daemon logged its counters at exit" \
     grep -q 'exiting; counters: packets=' "$EMBT_TMP/embargod.log.new"
 
 # --- audit mode: everything passes, each match is one JSON event
 : >"$EVENTS"
-daemon_start -a
+embt_daemon_start -a
 check "audit: blocked DNS name answered" resolves $S4 s12.upd.kaspersky.com
 check "audit: blocked SNI completes" tls_ok $S4 ds.kaspersky.com
 check "audit: blocked Host served" http_ok $S6 touch.kaspersky.com
-daemon_stop -TERM
+embt_daemon_stop -TERM
 check "audit: three events with ECS fields" python3 - "$EVENTS" <<'PY'
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1])]

@@ -25,6 +25,7 @@ list kaspersky-ksn "kaspersky-ksn.list"
 queue 0-1
 events "$EVENTS"
 control socket "$EMBT_TMP/ctl.sock"
+resolver none
 CONF
 DPID=
 

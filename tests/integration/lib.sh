@@ -299,7 +299,8 @@ embt_wait_server() {
 
 # Start dnsmasq in the server namespace on UDP and TCP port 53 of every
 # server address, answering the names given (EMBT_DNS_NAMES when none)
-# with A $S4 and AAAA $S6, and NXDOMAIN for any other name.  It reads
+# with A $S4 and AAAA $S6, and NXDOMAIN for any other name; more
+# dnsmasq options (other records) may come in EMBT_DNS_EXTRA.  It reads
 # no configuration, hosts or resolv.conf file and serves no DHCP.
 dns_up() {
 	# shellcheck disable=SC2086 # a list of names, split on purpose
@@ -313,7 +314,8 @@ dns_up() {
 	    --no-hosts --no-resolv --port=53 --bind-interfaces \
 	    --listen-address="$S4,$S4B,$S6,$S6B" --local='/#/' \
 	    --pid-file="$EMBT_TMP/dnsmasq.pid" --log-facility=- \
-	    --log-queries $records >"$EMBT_TMP/dnsmasq.log" 2>&1 &
+	    --log-queries $records ${EMBT_DNS_EXTRA:-} \
+	    >"$EMBT_TMP/dnsmasq.log" 2>&1 &
 	embt_wait_server udp 53 "$S4" "$S4B" "$S6" "$S6B"
 	embt_wait_server tcp 53 "$S4" "$S4B" "$S6" "$S6B"
 }
@@ -404,4 +406,38 @@ http_up() {
 	embt_nginx_conf nginx-http 'embargo http $host' "$S4:80" "[$S6]:80"
 	embt_nginx nginx-http
 	embt_wait_server tcp 80 "$S4" "$S6"
+}
+
+# ------------------------------------------------------------ the daemon
+
+EMBT_DPID=
+
+# Start $EMBARGOD -d -f $CONF in the gateway namespace with extra
+# options $@ and wait (5 s at most) until it has bound its queues.  ip
+# netns exec execs the daemon, so $! is the daemon itself.  Its output
+# goes to embargod.log.new, appended to embargod.log when it stops.
+embt_daemon_start() {
+	: >"$EMBT_TMP/embargod.log.new"
+	ip netns exec "$NS_G" "$EMBARGOD" -d -f "$CONF" "$@" \
+	    >>"$EMBT_TMP/embargod.log.new" 2>&1 &
+	EMBT_DPID=$!
+	n=0
+	until grep -q 'started:' "$EMBT_TMP/embargod.log.new" 2>/dev/null; do
+		n=$((n + 1))
+		[ $n -le 50 ] || setup_error "embargod did not start: \
+$(cat "$EMBT_TMP/embargod.log.new")"
+		kill -0 "$EMBT_DPID" 2>/dev/null ||
+		    setup_error "embargod exited: \
+$(cat "$EMBT_TMP/embargod.log.new")"
+		sleep 0.1
+	done
+}
+
+# Stop the daemon with signal $1 and wait for it; keep its log.
+embt_daemon_stop() {
+	[ -n "$EMBT_DPID" ] || return 0
+	kill "$1" "$EMBT_DPID" 2>/dev/null
+	wait "$EMBT_DPID" 2>/dev/null
+	EMBT_DPID=
+	cat "$EMBT_TMP/embargod.log.new" >>"$EMBT_TMP/embargod.log"
 }

@@ -41,6 +41,7 @@ metrics listen 127.0.0.1 port 9469
 events "$EVENTS"
 client 10.77.1.50 exempt
 client 10.77.1.60 audit
+resolver none
 $1
 CONF
 	chmod 644 "$CONF"
@@ -140,7 +141,7 @@ write_conf "qeue 1"
 ctl reload >"$EMBT_TMP/reload.out"
 check "broken configuration: embargoctl reload exits 1" test $? -eq 1
 check "broken configuration: the error comes back with file:line" \
-    grep -q "embargod.conf:10: unknown keyword \"qeue\"" "$EMBT_TMP/reload.out"
+    grep -q "embargod.conf:11: unknown keyword \"qeue\"" "$EMBT_TMP/reload.out"
 check "broken configuration: still blocks www.example.org" \
     fails resolves www.example.org
 check "broken configuration: allowed.example still resolves" \
@@ -158,8 +159,9 @@ check "events go to the new file" grep -q '"name":"ds.kaspersky.com"' "$EVENTS"
 check "metrics: dropped queries" test "$(metric 'embargo_packets_total{verdict="drop"}')" = 4
 check "metrics: block events of kaspersky-update" \
     test "$(metric 'embargo_list_events_total{list="kaspersky-update",action="block"}')" = 2
+# the audit client's query, and its answer (with the addresses it gave)
 check "metrics: audit events of kaspersky-update" \
-    test "$(metric 'embargo_list_events_total{list="kaspersky-update",action="audit"}')" = 1
+    test "$(metric 'embargo_list_events_total{list="kaspersky-update",action="audit"}')" = 2
 check "metrics: block events of local" \
     test "$(metric 'embargo_list_events_total{list="local",action="block"}')" = 2
 check "metrics: rules of local" test "$(metric 'embargo_list_rules{list="local"}')" = 1

@@ -67,7 +67,7 @@ until [ -s "$EMBT_TMP/port" ]; do
 done
 URL=http://127.0.0.1:$(cat "$EMBT_TMP/port")
 CONF=$EMBT_TMP/embargod.conf
-printf 'lists-dir "%s/state/lists"\nprofile default\nlist local "local.list"\ncontrol socket "%s/ctl.sock"\n' \
+printf 'lists-dir "%s/state/lists"\nprofile default\nlist local "local.list"\ncontrol socket "%s/ctl.sock"\nresolver none\n' \
     "$EMBT_TMP" "$EMBT_TMP" >"$CONF"
 # the updater's reload command: nothing until the daemon runs (never a
 # bare "kill -HUP $DPID" with DPID unset or 0: that is the process group)

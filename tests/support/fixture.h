@@ -10,5 +10,7 @@
 
 struct policy	*fixture_policy(const char *, enum conf_action,
 		    enum conf_mode, int);
+struct policy	*fixture_policy_ip(const char *, const char *,
+		    enum conf_action, enum conf_mode, int);
 
 #endif

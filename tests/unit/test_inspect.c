@@ -16,6 +16,7 @@
 
 #include "fixture.h"
 #include "inspect.h"
+#include "learn.h"
 #include "log.h"
 #include "packet.h"
 #include "pcap.h"
@@ -563,6 +564,368 @@ test_midstream_and_expiry(void **state)
 	free(s);
 }
 
+/* ------------------------------------------------ enforcement */
+
+#define ENFORCELIST \
+	"exact ksn.kaspersky.com\ngeo.kaspersky.com\nallow ok.example\n"
+
+static struct env *
+env_enforce(const char *list, const char *cidrs, enum conf_action action,
+    enum conf_mode mode)
+{
+	struct env	*e = env_new(list, action, mode, 0);
+
+	policy_unref(e->in.policy);
+	e->in.policy = fixture_policy_ip(list, cidrs, action, mode, 0);
+	e->in.learn = learn_new(64, 300);
+	return (e);
+}
+
+static void
+env_enforce_free(struct env *e)
+{
+	learn_free(e->in.learn);
+	env_free(e);
+}
+
+static void
+put16(uint8_t *p, size_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/*
+ * A minimal TLS 1.3-style ClientHello: one cipher suite, and the
+ * server_name extension when sni is given, the encrypted_client_hello
+ * extension when ech is set.
+ */
+static size_t
+hello(uint8_t *b, const char *sni, int ech)
+{
+	uint8_t	 ext[300];
+	size_t	 e = 0, n = sni ? strlen(sni) : 0, body;
+
+	if (sni != NULL) {
+		put16(ext, 0);
+		put16(ext + 2, n + 5);
+		put16(ext + 4, n + 3);
+		ext[6] = 0;
+		put16(ext + 7, n);
+		memcpy(ext + 9, sni, n);
+		e = 9 + n;
+	}
+	if (ech) {
+		put16(ext + e, 0xfe0d);
+		put16(ext + e + 2, 4);
+		memcpy(ext + e + 4, "\0\0\1\0", 4);
+		e += 8;
+	}
+	body = 2 + 32 + 1 + 4 + 2 + 2 + e;
+	b[0] = 0x16;
+	b[1] = 3;
+	b[2] = 1;
+	put16(b + 3, body + 4);
+	b[5] = 1;
+	b[6] = 0;
+	put16(b + 7, body);
+	b[9] = 3;
+	b[10] = 3;
+	memset(b + 11, 0x5a, 32);
+	b[43] = 0;				/* no session id */
+	put16(b + 44, 2);
+	put16(b + 46, 0x1301);
+	b[48] = 1;
+	b[49] = 0;				/* null compression */
+	put16(b + 50, e);
+	memcpy(b + 52, ext, e);
+	return (52 + e);
+}
+
+/* A flow from 10.9.0.1:sport to 10.9.0.2:dport whose first message is m. */
+static enum verdict
+flow(struct env *e, uint16_t sport, uint16_t dport, const void *m, size_t n)
+{
+	assert_int_equal(syn(e, sport, dport, 1000), VERDICT_PASS);
+	return (seg(e, sport, dport, 1000, m, 0, n));
+}
+
+static enum verdict
+http_flow(struct env *e, uint16_t sport, const char *req)
+{
+	return (flow(e, sport, 80, req, strlen(req)));
+}
+
+/* A UDP packet 10.9.0.1:sport -> dst:dport carrying payload. */
+static enum verdict
+udp(struct env *e, const char *dst, uint16_t sport, uint16_t dport,
+    const uint8_t *payload, size_t len)
+{
+	uint8_t	 b[600];
+
+	memset(b, 0, 28);
+	b[0] = 0x45;
+	put16(b + 2, 28 + len);
+	b[8] = 64;
+	b[9] = IPPROTO_UDP;
+	inet_pton(AF_INET, "10.9.0.1", b + 12);
+	inet_pton(AF_INET, dst, b + 16);
+	put16(b + 20, sport);
+	put16(b + 22, dport);
+	put16(b + 24, 8 + len);
+	memcpy(b + 28, payload, len);
+	return (inspect_packet(&e->in, b, 28 + len));
+}
+
+static struct addr
+v4(const char *s)
+{
+	struct addr	 a;
+
+	memset(&a, 0, sizeof(a));
+	a.family = AF_INET;
+	inet_pton(AF_INET, s, &a.u.v4);
+	return (a);
+}
+
+/*
+ * Toward an address learned for a blocked name, a flow that names no
+ * host is blocked; one that names a host no rule blocks passes, with
+ * an event saying why; ECH passes only with an outer name on an allow
+ * list.  Nothing changes once the address has expired.
+ */
+static void
+test_learned_address(void **state)
+{
+	struct env	*e;
+	struct addr	 a = v4("10.9.0.2");
+	uint8_t		 h[400];
+
+	(void)state;
+	e = env_enforce(ENFORCELIST, NULL, ACTION_BLOCK, MODE_BLOCK);
+	/* not learned yet: bare-address flows pass, no event */
+	assert_int_equal(http_flow(e, 7000, "GET / HTTP/1.1\r\n\r\n"),
+	    VERDICT_ALLOW);
+	assert_int_equal(learn_add(e->in.learn, &a, 60, "ksn.kaspersky.com",
+	    "test", e->in.now_ms), 0);
+	assert_int_equal(http_flow(e, 7001, "GET / HTTP/1.1\r\n\r\n"),
+	    VERDICT_BLOCK);
+	assert_int_equal(http_flow(e, 7002,
+	    "GET / HTTP/1.1\r\nHost: 10.9.0.2\r\n\r\n"), VERDICT_BLOCK);
+	assert_int_equal(flow(e, 7003, 443, h, hello(h, NULL, 0)),
+	    VERDICT_BLOCK);
+	assert_int_equal(flow(e, 7004, 22, "SSH-2.0-x\r\n", 11),
+	    VERDICT_BLOCK);
+	assert_int_equal(count(e, STAT_EVENT_BLOCK), 4);
+	/* a host no rule blocks: passes, and says so */
+	assert_int_equal(http_flow(e, 7005,
+	    "GET / HTTP/1.1\r\nHost: www.example.org\r\n\r\n"), VERDICT_ALLOW);
+	assert_int_equal(flow(e, 7006, 443, h, hello(h, "www.example.org", 0)),
+	    VERDICT_ALLOW);
+	assert_int_equal(count(e, STAT_EVENT_ALLOW), 2);
+	/* a blocked name is blocked by its own rule, once */
+	assert_int_equal(flow(e, 7007, 443, h, hello(h, "dnl-1.geo.kaspersky.com",
+	    0)), VERDICT_BLOCK);
+	assert_int_equal(count(e, STAT_EVENT_BLOCK), 5);
+	/* ECH: the outer name must be on an allow list */
+	assert_int_equal(flow(e, 7008, 443, h, hello(h, "public.example", 1)),
+	    VERDICT_BLOCK);
+	assert_int_equal(flow(e, 7009, 443, h, hello(h, "ok.example", 1)),
+	    VERDICT_ALLOW);
+	assert_int_equal(count(e, STAT_EVENT_ALLOW), 3);
+	assert_int_equal(count(e, STAT_ECH), 2);
+	/* expired: nothing to enforce */
+	e->in.now_ms += 300 * 1000;
+	assert_int_equal(http_flow(e, 7010, "GET / HTTP/1.1\r\n\r\n"),
+	    VERDICT_ALLOW);
+	/* a learned address whose list is gone (a reload) is ignored */
+	assert_int_equal(learn_add(e->in.learn, &a, 60, "x.example", "gone",
+	    e->in.now_ms), 0);
+	assert_int_equal(http_flow(e, 7011, "GET / HTTP/1.1\r\n\r\n"),
+	    VERDICT_ALLOW);
+	assert_int_equal(count(e, STAT_EVENT_BLOCK), 6);
+	env_enforce_free(e);
+
+	/* audit mode: the same flow passes with an audit event */
+	e = env_enforce(ENFORCELIST, NULL, ACTION_BLOCK, MODE_AUDIT);
+	learn_add(e->in.learn, &a, 60, "ksn.kaspersky.com", "test",
+	    e->in.now_ms);
+	assert_int_equal(flow(e, 7100, 443, h, hello(h, NULL, 0)),
+	    VERDICT_ALLOW);
+	assert_int_equal(count(e, STAT_EVENT_AUDIT), 1);
+	assert_int_equal(count(e, STAT_EVENT_BLOCK), 0);
+	env_enforce_free(e);
+}
+
+/* An IP list's prefixes, for TCP and for new UDP flows; @ports. */
+static void
+test_ip_list_and_ports(void **state)
+{
+	struct env	*e;
+	uint8_t		 b[64];
+
+	(void)state;
+	e = env_enforce("@ports 853\nexact dns.example\n", "10.9.0.0/30\n",
+	    ACTION_BLOCK, MODE_BLOCK);
+	assert_int_equal(http_flow(e, 7200, "GET / HTTP/1.1\r\n\r\n"),
+	    VERDICT_BLOCK);
+	assert_int_equal(udp(e, "10.9.0.2", 5000, 4433, (const uint8_t *)"x",
+	    1), VERDICT_BLOCK);
+	assert_int_equal(udp(e, "10.9.0.9", 5000, 4433, (const uint8_t *)"x",
+	    1), VERDICT_ALLOW);
+	assert_int_equal(count(e, STAT_EVENT_BLOCK), 2);
+	/* the port: a SYN to 853 is blocked at once, TCP or UDP */
+	assert_int_equal(inspect_packet(&e->in, b, tcp4(b, 7201, 853, 1,
+	    TCPF_SYN, NULL, 0)), VERDICT_BLOCK);
+	assert_int_equal(udp(e, "10.9.0.9", 5001, 853, (const uint8_t *)"x",
+	    1), VERDICT_BLOCK);
+	assert_int_equal(count(e, STAT_EVENT_BLOCK), 4);
+	env_enforce_free(e);
+	/* an audit list's port: logged, and the flow is judged on */
+	e = env_enforce("@ports 853\nexact dns.example\n", NULL, ACTION_AUDIT,
+	    MODE_BLOCK);
+	assert_int_equal(inspect_packet(&e->in, b, tcp4(b, 7202, 853, 1,
+	    TCPF_SYN, NULL, 0)), VERDICT_PASS);
+	assert_int_equal(count(e, STAT_EVENT_AUDIT), 1);
+	env_enforce_free(e);
+}
+
+/* A response packet of a capture, by the server's port. */
+static enum verdict
+response(struct env *e, const char *file)
+{
+	struct pcap	 pc;
+	struct packet	 pk;
+	enum verdict	 v = VERDICT_PASS;
+	size_t		 i;
+	int		 found = 0;
+
+	if (pcap_open(&pc, file) == -1)
+		fail_msg("%s", pc.err);
+	for (i = 0; i < pc.n && !found; i++) {
+		assert_int_equal(packet_parse(&pk, pc.pkt[i].ip,
+		    pc.pkt[i].len), PACKET_OK);
+		if (pk.t.sport != 53)
+			continue;
+		v = inspect_packet(&e->in, pc.pkt[i].ip, pc.pkt[i].len);
+		found = 1;
+	}
+	pcap_close(&pc);
+	assert_true(found);
+	return (v);
+}
+
+/*
+ * DNS answers (dnsmasq's, for cdn-alias.example.net, which leads to
+ * dnl-07.geo.kaspersky.com through two CNAMEs): an answer reaching a
+ * blocked name is dropped and its address learned; an audited one
+ * passes and teaches nothing; an unlisted one is only counted.
+ */
+static void
+test_dns_answers(void **state)
+{
+	struct env		*e;
+	struct learn_info	 li;
+	struct addr		 a = v4("10.88.0.80");
+	struct addr		 a6;
+
+	(void)state;
+	e = env_enforce(ENFORCELIST, NULL, ACTION_BLOCK, MODE_BLOCK);
+	assert_int_equal(response(e, "dns-cname.pcap"), VERDICT_DROP);
+	assert_int_equal(count(e, STAT_EVENT_BLOCK), 1);
+	assert_int_equal(count(e, STAT_LEARNED), 1);
+	assert_true(learn_lookup(e->in.learn, &a, e->in.now_ms, &li));
+	assert_string_equal(li.name, "dnl-07.geo.kaspersky.com");
+	assert_string_equal(li.list, "test");
+	assert_int_equal(response(e, "dns-cname6.pcap"), VERDICT_DROP);
+	memset(&a6, 0, sizeof(a6));
+	a6.family = AF_INET6;
+	inet_pton(AF_INET6, "fd00:88::80", &a6.u.v6);
+	assert_true(learn_lookup(e->in.learn, &a6, e->in.now_ms, &li));
+	/* the query's answer for an unlisted name: counted, passed */
+	assert_int_equal(response(e, "dns-root.pcap"), VERDICT_PASS);
+	assert_int_equal(count(e, STAT_DNS_ANSWERS), 3);
+	env_enforce_free(e);
+
+	e = env_enforce(ENFORCELIST, NULL, ACTION_AUDIT, MODE_BLOCK);
+	assert_int_equal(response(e, "dns-cname.pcap"), VERDICT_PASS);
+	assert_int_equal(count(e, STAT_EVENT_AUDIT), 1);
+	assert_int_equal(count(e, STAT_LEARNED), 0);
+	env_enforce_free(e);
+}
+
+/* A query for name (type qtype) from 10.9.0.1 to 10.9.0.2:53. */
+static enum verdict
+query(struct env *e, const char *name, uint16_t qtype)
+{
+	uint8_t		 m[300] = { 0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0,
+			    0, 0 };
+	size_t		 n = 12;
+	const char	*p = name, *dot;
+
+	while (*p != '\0') {
+		dot = strchr(p, '.');
+		if (dot == NULL)
+			dot = p + strlen(p);
+		m[n++] = (uint8_t)(dot - p);
+		memcpy(m + n, p, (size_t)(dot - p));
+		n += (size_t)(dot - p);
+		p = *dot ? dot + 1 : dot;
+	}
+	m[n++] = 0;
+	put16(m + n, qtype);
+	put16(m + n + 2, 1);
+	return (udp(e, "10.9.0.2", 5300, 53, m, n + 4));
+}
+
+/*
+ * What is answered at once: a reject list's names, a blocked name's
+ * HTTPS and SVCB queries, the DoH canary when enabled.  The sockets
+ * here are closed, so every answer fails, and is counted so.
+ */
+static void
+test_answered(void **state)
+{
+	struct inject	 closed = { -1, -1 };
+	struct env	*e;
+
+	(void)state;
+	e = env_enforce(ENFORCELIST, NULL, ACTION_BLOCK, MODE_BLOCK);
+	e->in.inject = &closed;
+	/* a block list drops; only its HTTPS and SVCB queries get answers */
+	assert_int_equal(query(e, "dnl-1.geo.kaspersky.com", 1), VERDICT_DROP);
+	assert_int_equal(count(e, STAT_REJECT_ERRORS), 0);
+	assert_int_equal(query(e, "dnl-1.geo.kaspersky.com", 65), VERDICT_DROP);
+	assert_int_equal(query(e, "dnl-1.geo.kaspersky.com", 64), VERDICT_DROP);
+	assert_int_equal(count(e, STAT_REJECT_ERRORS), 2);
+	/* ... unless told not to */
+	e->in.policy->refuse_svcb = 0;
+	assert_int_equal(query(e, "dnl-1.geo.kaspersky.com", 65), VERDICT_DROP);
+	assert_int_equal(count(e, STAT_REJECT_ERRORS), 2);
+	/* the canary: passed unless enabled */
+	assert_int_equal(query(e, "use-application-dns.net", 1), VERDICT_PASS);
+	e->in.policy->canary = 1;
+	assert_int_equal(query(e, "use-application-dns.net", 1), VERDICT_DROP);
+	assert_int_equal(count(e, STAT_CANARY), 1);
+	assert_int_equal(count(e, STAT_REJECT_ERRORS), 3);
+	/* no sockets at all: no answer is tried */
+	e->in.inject = NULL;
+	assert_int_equal(query(e, "use-application-dns.net", 1), VERDICT_PASS);
+	assert_int_equal(count(e, STAT_REJECT_ERRORS), 3);
+	env_enforce_free(e);
+
+	/* a reject list: DNS answered, TCP reset (here: tried) */
+	e = env_enforce(ENFORCELIST, NULL, ACTION_REJECT, MODE_BLOCK);
+	e->in.inject = &closed;
+	assert_int_equal(query(e, "ksn.kaspersky.com", 28), VERDICT_DROP);
+	assert_int_equal(count(e, STAT_REJECT_ERRORS), 1);
+	assert_int_equal(http_flow(e, 7300,
+	    "GET / HTTP/1.1\r\nHost: ksn.kaspersky.com\r\n\r\n"),
+	    VERDICT_BLOCK);
+	assert_int_equal(count(e, STAT_REJECT_ERRORS), 2);
+	env_enforce_free(e);
+}
+
 int
 main(void)
 {
@@ -578,6 +941,10 @@ main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_midstream_and_expiry),
+		cmocka_unit_test(test_learned_address),
+		cmocka_unit_test(test_ip_list_and_ports),
+		cmocka_unit_test(test_dns_answers),
+		cmocka_unit_test(test_answered),
 	};
 
 	log_init(1, -1, 0);
