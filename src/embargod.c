@@ -453,7 +453,7 @@ run(struct daemon *d, int foreground)
 	}
 	/* c-ares reads resolv.conf now, while it still may */
 	if (d->conf->resolve && (d->resolver = resolver_new(d->base,
-	    d->conf->resolver, d->learn)) == NULL)
+	    d->conf->resolver, d->learn, d->conf->mark_allow)) == NULL)
 		log_warnx("the lists' names will not be looked up");
 	d->ev_tick = event_new(d->base, -1, EV_PERSIST, on_tick, d);
 	if (d->ev_tick == NULL || event_add(d->ev_tick,

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,7 @@ struct resolver {
 	struct event		*timer;
 	struct watch		 w[RESOLVE_FDMAX];
 	struct learn		*learn;
+	uint32_t		 mark;		/* on every socket */
 	uint64_t		 ok;
 	uint64_t		 failed;
 	int			 ready;
@@ -63,6 +65,7 @@ static void	on_io(evutil_socket_t, short, void *);
 static void	on_timer(evutil_socket_t, short, void *);
 static void	rearm(struct resolver *);
 static void	on_result(void *, int, int, struct ares_addrinfo *);
+static int	mark_socket(ares_socket_t, int, void *);
 
 /*
  * The A (qtype 1) or AAAA (28) addresses of the answer msg, with their
@@ -168,12 +171,34 @@ rearm(struct resolver *r)
 }
 
 /*
+ * Mark each socket c-ares opens, as the firewall's allow mark: in host
+ * mode the rules queue this machine's own DNS, and the daemon must not
+ * judge (and drop) its own lookups of blocked names, nor their answers,
+ * which the connection's saved mark lets through.
+ */
+static int
+mark_socket(ares_socket_t fd, int type, void *arg)
+{
+	static struct log_once	 once = LOG_ONCE_INIT;
+	struct resolver		*r = arg;
+
+	(void)type;
+	if (r->mark != 0 && setsockopt(fd, SOL_SOCKET, SO_MARK, &r->mark,
+	    sizeof(r->mark)) == -1)
+		log_warnx_once(&once, "resolver socket: SO_MARK: %s",
+		    strerror(errno));
+	return (0);
+}
+
+/*
  * A resolver on base, asking server ("10.0.0.53", "[fd00::53]:5353"),
- * or the system's resolvers when server is NULL.  Start-up only: it
- * reads /etc/resolv.conf before privileges go.  NULL after logging.
+ * or the system's resolvers when server is NULL, its sockets marked
+ * with mark (0: none).  Start-up only: it reads /etc/resolv.conf
+ * before privileges go.  NULL after logging.
  */
 struct resolver *
-resolver_new(struct event_base *base, const char *server, struct learn *l)
+resolver_new(struct event_base *base, const char *server, struct learn *l,
+    uint32_t mark)
 {
 	struct ares_options	 o;
 	struct resolver		*r;
@@ -204,6 +229,8 @@ resolver_new(struct event_base *base, const char *server, struct learn *l)
 		free(r);
 		return (NULL);
 	}
+	r->mark = mark;
+	ares_set_socket_configure_callback(r->channel, mark_socket, r);
 	r->timer = evtimer_new(base, on_timer, r);
 	r->ready = 1;
 	return (r);

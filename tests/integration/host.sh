@@ -2,11 +2,14 @@
 # embargod in host mode: the daemon and embargo-firewall (OUTPUT chain)
 # run in the client's own namespace, on two queues (-q 0-1, flows spread
 # by --queue-balance).  One DNS and one TLS case each way, both queues
-# used, counters on SIGUSR2, the event file reopened on SIGUSR1.
+# used, counters on SIGUSR2, the event file reopened on SIGUSR1, and
+# the daemon's own lookups of its lists' names, which its host-mode
+# rules would queue were they not marked.
 . "$(dirname "$0")/lib.sh"
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 EMBARGOD=$top_builddir/src/embargod
+EMBARGOCTL=$top_builddir/src/embargoctl
 FIREWALL=$top_srcdir/scripts/embargo-firewall
 
 need_root_or_skip
@@ -25,7 +28,7 @@ list kaspersky-ksn "kaspersky-ksn.list"
 queue 0-1
 events "$EVENTS"
 control socket "$EMBT_TMP/ctl.sock"
-resolver none
+resolver $S4
 CONF
 DPID=
 
@@ -73,6 +76,19 @@ check "host: blocked name over TCP does not" \
     fails resolves ksn-file-geo.kaspersky-labs.com +tcp
 check "host: allowed SNI completes" tls_ok www.example.org
 check "host: blocked SNI fails" fails tls_ok dnl-03.geo.kaspersky.com
+
+# ds.kaspersky.com, an exact rule, is looked up through the test
+# resolver and answered: the lookup passed the daemon's own rules
+lookups_answered() {
+	n=0
+	until in_client "$EMBARGOCTL" -s "$EMBT_TMP/ctl.sock" status |
+	    grep -q 'lookups of list names: [1-9][0-9]* answered'; do
+		n=$((n + 1))
+		[ $n -le 50 ] || return 1
+		sleep 0.1
+	done
+}
+check "host: the daemon's own lookups get answers" lookups_answered
 
 # --queue-balance hashes the address pair (with a per-boot seed), so
 # queries from 16 more client addresses reach both queues but with odds
