@@ -6,7 +6,9 @@
 #   (a) no queue: no rules, no daemon;
 #   (b) nfq_accept: the firewall rules and a minimal libmnl program that
 #       drains and batch-accepts every packet (the ceiling);
-#   (c) embargod with the default lists and 1,000,000 more names.
+#   (c) embargod with the default lists and 1,000,000 more names; the
+#       half-blocked DNS mix again in audit mode and with the Kaspersky
+#       lists' action reject (refused queries answered at once).
 # For each: DNS queries per second with dnsperf (an allowed mix and a
 # mix where half the names are blocked, SECONDS each), new TLS
 # connections per second (tls_rate.py), and a bulk TCP transfer with
@@ -64,7 +66,12 @@ list kaspersky-management "kaspersky-management.list"
 list kaspersky-statistics "kaspersky-statistics.list"
 list million "$EMBT_TMP/big.list" format domains
 control socket "$EMBT_TMP/ctl.sock"
+resolver none
 CONF
+# the same lists, Kaspersky's with action reject: refused queries are
+# answered at once (NXDOMAIN) instead of dropped
+sed 's/^\(list kaspersky-[a-z]* "[^"]*"\)$/\1 action reject/' \
+    "$EMBT_TMP/embargod.conf" >"$EMBT_TMP/reject.conf"
 
 in_server iperf3 -s -B $S4 -D -I "$EMBT_TMP/iperf.pid" >/dev/null 2>&1
 sleep 0.5
@@ -112,30 +119,35 @@ PID=$!
 sleep 0.5
 measure b
 kill "$PID"; wait "$PID" 2>/dev/null; PID=
+# Start embargod on the gateway with configuration $1 and options $2...
+start_embargod() {
+	conf=$1
+	shift
+	: >"$EMBT_TMP/embargod.log"
+	ip netns exec "$NS_G" "$top_builddir/src/embargod" -d -f "$conf" "$@" \
+	    >"$EMBT_TMP/embargod.log" 2>&1 &
+	PID=$!
+	n=0
+	until grep -q started: "$EMBT_TMP/embargod.log"; do
+		n=$((n + 1)); [ $n -lt 300 ] || setup_error "embargod did not start"
+		sleep 0.1
+	done
+}
+
 echo "(c) embargod, 1M names ..."
-ip netns exec "$NS_G" "$top_builddir/src/embargod" -d \
-    -f "$EMBT_TMP/embargod.conf" >"$EMBT_TMP/embargod.log" 2>&1 &
-PID=$!
-n=0
-until grep -q started: "$EMBT_TMP/embargod.log"; do
-	n=$((n + 1)); [ $n -lt 300 ] || setup_error "embargod did not start"
-	sleep 0.1
-done
+start_embargod "$EMBT_TMP/embargod.conf"
 measure c
 kill "$PID"; wait "$PID" 2>/dev/null; PID=
 echo "(c) again in audit mode: the half-blocked mix judged and logged ..."
-: >"$EMBT_TMP/embargod.log"
-ip netns exec "$NS_G" "$top_builddir/src/embargod" -d -a \
-    -f "$EMBT_TMP/embargod.conf" >"$EMBT_TMP/embargod.log" 2>&1 &
-PID=$!
-n=0
-until grep -q started: "$EMBT_TMP/embargod.log"; do
-	n=$((n + 1)); [ $n -lt 300 ] || setup_error "embargod did not start"
-	sleep 0.1
-done
+start_embargod "$EMBT_TMP/embargod.conf" -a
 c_dnsa=$(dns_qps "$EMBT_TMP/blocked.txt")
 kill "$PID"; wait "$PID" 2>/dev/null; PID=
 audit_events=$(grep -c '^audit dns' "$EMBT_TMP/embargod.log")
+echo "(c) again with action reject: the blocked half answered NXDOMAIN ..."
+start_embargod "$EMBT_TMP/reject.conf"
+c_dnsr=$(dns_qps "$EMBT_TMP/blocked.txt")
+kill "$PID"; wait "$PID" 2>/dev/null; PID=
+reject_events=$(grep -c '^reject dns' "$EMBT_TMP/embargod.log")
 
 ratio() { python3 -c "a, b = float('$1' or 0), float('$2' or 0); print('%.2f' % (a / b) if b else 'n/a')"; }
 echo
@@ -143,11 +155,14 @@ printf '%-34s %12s %14s %16s %9s\n' "" "(a) no queue" "(b) nfq_accept" "(c) emba
 printf '%-34s %12s %14s %16s %9s\n' "DNS allowed mix, answers/s" "$a_dns" "$b_dns" "$c_dns" "$(ratio "$c_dns" "$b_dns")"
 printf '%-34s %12s %14s %16s %9s\n' "DNS half-blocked mix, answers/s" "$a_dnsb" "$b_dnsb" "$c_dnsb" "$(ratio "$c_dnsb" "$b_dnsb")"
 printf '%-34s %12s %14s %16s %9s\n' "  same mix, embargod -a (audit)" "" "" "$c_dnsa" "$(ratio "$c_dnsa" "$b_dnsb")"
+printf '%-34s %12s %14s %16s %9s\n' "  same mix, action reject" "" "" "$c_dnsr" "$(ratio "$c_dnsr" "$b_dnsb")"
 printf '%-34s %12s %14s %16s %9s\n' "TLS new connections/s" "$a_tls" "$b_tls" "$c_tls" "$(ratio "$c_tls" "$b_tls")"
 printf '%-34s %12s %14s %16s %9s\n' "bulk TCP, Gbit/s" "$a_bulk" "$b_bulk" "$c_bulk" "$(ratio "$c_bulk" "$a_bulk") (c)/(a)"
 printf '%-34s %12s %14s %16s\n' "queue process CPU, % of one core" "-" "$b_cpu" "$c_cpu"
 echo "(half-blocked mix: under (c) the blocked half is dropped, by design,"
 echo " and each drop holds one of dnsperf's outstanding slots for its 1 s"
 echo " timeout; in audit mode the same names are judged and logged"
-echo " ($audit_events audit events) but answered, which compares with (b))"
+echo " ($audit_events audit events) but answered, which compares with (b);"
+echo " with action reject the blocked half is answered NXDOMAIN by the"
+echo " daemon at once ($reject_events reject events), and counts as answers)"
 topo_down
