@@ -138,14 +138,23 @@ cmd_status(struct request *r)
 		    up % 60, mode_name(r->d->conf));
 	}
 	for (i = 0; i < r->d->nworkers; i++) {
-		bound = queue_kernel_stats(r->d->procfd, r->d->workers[i]->num, &k) == 0;
+		/* -1: the kernel's table could not be opened */
+		bound = r->d->procfd == -1 ? -1 : queue_kernel_stats(
+		    r->d->procfd, r->d->workers[i]->num, &k) == 0;
+		if (bound == -1)
+			memset(&k, 0, sizeof(k));
 		if (r->json)
 			evbuffer_add_printf(r->out, "%s{\"queue\":%u,"
 			    "\"bound\":%s,\"waiting\":%u,\"dropped\":%u,"
 			    "\"user_dropped\":%u,\"queued\":%u}", i ? "," : "",
-			    r->d->workers[i]->num, bound ? "true" : "false",
-			    k.waiting, k.dropped, k.user_dropped,
-			    k.id_sequence);
+			    r->d->workers[i]->num, bound == -1 ? "null" :
+			    bound ? "true" : "false", k.waiting, k.dropped,
+			    k.user_dropped, k.id_sequence);
+		else if (bound == -1)
+			evbuffer_add_printf(r->out, "queue %u: kernel counters "
+			    "unknown (/proc/net/netfilter/nfnetlink_queue "
+			    "could not be read at start-up)\n",
+			    r->d->workers[i]->num);
 		else
 			evbuffer_add_printf(r->out, "queue %u: %s, %u waiting, "
 			    "%u dropped (queue full), %u dropped (socket "

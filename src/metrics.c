@@ -201,7 +201,11 @@ add_lists(struct evbuffer *b, struct daemon *d)
 	    d->reloaded == 0 || d->reload_ok);
 }
 
-/* The kernel's counters for every queue, and the flows each follows. */
+/*
+ * The kernel's counters for every queue, and the flows each follows.
+ * Without the kernel's table (not readable at start-up) its series are
+ * left out rather than shown as zeros.
+ */
 static void
 add_queues(struct evbuffer *b, struct daemon *d)
 {
@@ -216,6 +220,8 @@ add_queues(struct evbuffer *b, struct daemon *d)
 		flows[i] = flow_count(d->workers[i]->in.flows);
 		pthread_mutex_unlock(&d->workers[i]->lock);
 	}
+	if (d->procfd == -1)
+		goto flows;
 	counter_family(b, "embargo_queue_kernel_dropped_total", "counter",
 	    "Packets the kernel dropped or let through unjudged because the "
 	    "queue was full.");
@@ -238,6 +244,7 @@ add_queues(struct evbuffer *b, struct daemon *d)
 	for (i = 0; i < n; i++)
 		evbuffer_add_printf(b, "embargo_queue_bound{queue=\"%u\"} %d\n",
 		    d->workers[i]->num, bound[i]);
+flows:
 	counter_family(b, "embargo_flows", "gauge", "TCP flows followed now.");
 	for (i = 0; i < n; i++)
 		evbuffer_add_printf(b, "embargo_flows{queue=\"%u\"} %u\n",

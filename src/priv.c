@@ -45,6 +45,8 @@ priv_lookup(const char *user, struct priv_id *id)
 	struct passwd	*pw;
 
 	memset(id, 0, sizeof(*id));
+	if (geteuid() != 0)
+		return (-1);	/* started as its user already (systemd) */
 	errno = 0;
 	if ((pw = getpwnam(user)) == NULL) {
 		log_warnx("user %s does not exist: staying uid %ld with only "

@@ -182,4 +182,26 @@ kill "$DPID"; wait "$DPID"; DPID=
 ctl status >/dev/null 2>"$EMBT_TMP/ctl.err"
 check "no daemon: embargoctl exits 3" test $? -eq 3
 check "no daemon: it says so" grep -q 'is embargod running?' "$EMBT_TMP/ctl.err"
+
+# started unprivileged with CAP_NET_ADMIN alone, as the systemd unit
+# does: no user to look up, no raw sockets, and the kernel's queue table
+# (mode 0440 root) unreadable, which status says rather than guessing
+UNP=$EMBT_TMP/unpriv
+mkdir "$UNP" && chown nobody "$UNP"
+printf 'lists-dir "%s"\nprofile default\ncontrol socket "%s/ctl.sock"\nresolver none\n' \
+    "$LISTS" "$UNP" >"$UNP/embargod.conf"
+chmod 644 "$UNP/embargod.conf"
+: >"$LOG"
+ip netns exec "$NS_G" setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+    --inh-caps=+net_admin --ambient-caps=+net_admin \
+    "$EMBARGOD" -d -f "$UNP/embargod.conf" >"$LOG" 2>&1 &
+DPID=$!
+wait_log 'started:' || setup_error "embargod as nobody: $(cat "$LOG")"
+check "unprivileged: no user lookup warning" fails grep -q 'does not exist' "$LOG"
+check "unprivileged: still blocks" fails resolves s12.upd.kaspersky.com
+check "unprivileged: status says the kernel counters are unknown" \
+    sh -c "'$CTL' -s '$UNP/ctl.sock' status | grep -q 'queue 0: kernel counters unknown'"
+check "unprivileged: JSON says bound null" sh -c "'$CTL' -s '$UNP/ctl.sock' -j status |
+    python3 -c 'import json, sys; assert json.load(sys.stdin)[\"queues\"][0][\"bound\"] is None'"
+kill "$DPID"; wait "$DPID"; DPID=
 finish
