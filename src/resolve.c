@@ -36,6 +36,7 @@
 #include "xmalloc.h"
 
 #define RESOLVE_FDMAX	16
+#define RESOLVE_INFLIGHT 16	/* lookups at once: a router's resolver */
 
 struct watch {
 	int		 fd;
@@ -52,6 +53,10 @@ struct resolver {
 	uint64_t		 ok;
 	uint64_t		 failed;
 	int			 ready;
+	struct lists		*ls;		/* the names being looked up */
+	size_t			 next;		/* ... the next one to start */
+	int			 inflight;
+	int			 starting;	/* in start_lookups() */
 };
 
 struct lookup {
@@ -66,6 +71,7 @@ static void	on_timer(evutil_socket_t, short, void *);
 static void	rearm(struct resolver *);
 static void	on_result(void *, int, int, struct ares_addrinfo *);
 static int	mark_socket(ares_socket_t, int, void *);
+static void	start_lookups(struct resolver *);
 
 /*
  * The A (qtype 1) or AAAA (28) addresses of the answer msg, with their
@@ -271,30 +277,63 @@ on_result(void *arg, int status, int timeouts, struct ares_addrinfo *res)
 		ares_freeaddrinfo(res);
 	free(k->name);
 	free(k->list);
+	k->r->inflight--;
+	if (!k->r->starting)
+		start_lookups(k->r);
 	free(k);
 }
 
-/* Look up every name the block lists give exactly (A and AAAA). */
-void
-resolver_run(struct resolver *r, const struct lists *ls)
+/*
+ * Start lookups until RESOLVE_INFLIGHT are under way or the names run
+ * out: thousands of names must not land on a small router's resolver
+ * at once.  c-ares may finish a lookup before returning (an immediate
+ * failure); the flag keeps that from recursing, the loop picks up.
+ */
+static void
+start_lookups(struct resolver *r)
 {
 	struct ares_addrinfo_hints	 hints;
 	struct lookup			*k;
 	size_t				 i;
 
-	if (r == NULL || !r->ready)
-		return;
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
-	for (i = 0; i < ls->nresolve; i++) {
+	r->starting = 1;
+	while (r->ready && r->ls != NULL && r->inflight < RESOLVE_INFLIGHT &&
+	    r->next < r->ls->nresolve) {
+		i = r->next++;
 		k = xcalloc(1, sizeof(*k));
 		k->r = r;
-		k->name = xstrdup(ls->resolve[i].name);
-		k->list = xstrdup(ls->list[ls->resolve[i].list].name);
+		k->name = xstrdup(r->ls->resolve[i].name);
+		k->list = xstrdup(r->ls->list[r->ls->resolve[i].list].name);
+		r->inflight++;
 		ares_getaddrinfo(r->channel, k->name, NULL, &hints, on_result,
 		    k);
 	}
-	rearm(r);
+	r->starting = 0;
+	if (r->ls != NULL && r->next >= r->ls->nresolve) {
+		lists_unref(r->ls);
+		r->ls = NULL;
+	}
+	if (r->ready)
+		rearm(r);
+}
+
+/*
+ * Look up every name the block lists of ls give exactly (A and AAAA),
+ * a few at a time; a run still going is replaced, its lookups under way
+ * finish on their own.
+ */
+void
+resolver_run(struct resolver *r, struct lists *ls)
+{
+	if (r == NULL || !r->ready)
+		return;
+	if (r->ls != NULL)
+		lists_unref(r->ls);
+	r->ls = lists_ref(ls);
+	r->next = 0;
+	start_lookups(r);
 }
 
 void
@@ -311,7 +350,10 @@ resolver_free(struct resolver *r)
 
 	if (r == NULL)
 		return;
+	r->ready = 0;			/* no new lookups from callbacks */
 	ares_destroy(r->channel);	/* runs the pending callbacks */
+	if (r->ls != NULL)
+		lists_unref(r->ls);
 	for (i = 0; i < RESOLVE_FDMAX; i++)
 		if (r->w[i].ev != NULL)
 			event_free(r->w[i].ev);

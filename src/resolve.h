@@ -21,7 +21,7 @@ int		 resolve_answer(const uint8_t *, size_t, uint16_t,
 		    struct addr *, uint32_t *, int);
 struct resolver	*resolver_new(struct event_base *, const char *,
 		    struct learn *, uint32_t);
-void		 resolver_run(struct resolver *, const struct lists *);
+void		 resolver_run(struct resolver *, struct lists *);
 void		 resolver_counts(const struct resolver *, uint64_t *,
 		    uint64_t *);
 void		 resolver_free(struct resolver *);

@@ -321,10 +321,20 @@ check "reload: learned addresses survive a reload" \
     fails bare_tls_ok "$LRN4"
 embt_daemon_stop -TERM
 
-# --- a resolver that never answers does not hold up the packet path
-write_conf "resolver $DEAD4"
+# --- a resolver that never answers does not hold up the packet path;
+# a hundred names more are looked up a few at a time, not all at once
+for i in $(seq 1 100); do echo "exact host$i.kaspersky.com"; done \
+    >"$LISTS/many.list"
+write_conf "resolver $DEAD4
+list kl-many \"many.list\""
 sed -i "/^resolver $S4\$/d" "$CONF"
+in_server iptables -Z INPUT
 embt_daemon_start
+sleep 1		# c-ares retries after 3 s: these are first tries
+sent=$(in_server iptables -nvxL INPUT |
+    awk '$3 == "DROP" && $4 == "17" { n += $1 } END { print n + 0 }')
+check "dead resolver: at most 16 lookups (32 queries) at once ($sent)" \
+    test "$sent" -gt 0 -a "$sent" -le 32
 ok=0
 for i in 1 2 3 4 5 6 7 8 9 10; do
 	gives "$S4" "$S4" allowed.example && ok=$((ok + 1))
