@@ -145,7 +145,9 @@ topo_up() {
 	EMBT_TMP=$(mktemp -d "${TMPDIR:-/tmp}/embt.XXXXXX") ||
 	    setup_error "mktemp failed"
 	trap 'embt_on_exit' EXIT
+	trap 'embt_on_signal 129' HUP
 	trap 'embt_on_signal 130' INT
+	trap 'embt_on_signal 141' PIPE
 	trap 'embt_on_signal 143' TERM
 	for ns in "$NS_C" "$NS_G" "$NS_S"; do
 		ip netns add "$ns" || setup_error "ip netns add $ns failed"
@@ -254,7 +256,9 @@ embt_on_exit() {
 	topo_down
 }
 
-# The INT and TERM traps: tear down and exit with status $1.
+# The HUP, INT, PIPE and TERM traps: tear down and exit with status $1.
+# PIPE matters: a test piped into "head" would otherwise die on its next
+# write and leave its namespaces and servers behind.
 embt_on_signal() {
 	echo "interrupted; cleaning up" >&2
 	trap - EXIT
