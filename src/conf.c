@@ -390,6 +390,7 @@ static int
 parse_list_option(struct parser *ps, struct conf_list *l, int *i)
 {
 	const char	*w = ps->tok[*i].s, *v;
+	int		 k;
 
 	if (strcmp(w, "strict") == 0 || strcmp(w, "lenient") == 0) {
 		l->lenient = (w[0] == 'l');
@@ -416,34 +417,27 @@ parse_list_option(struct parser *ps, struct conf_list *l, int *i)
 	v = ps->tok[*i + 1].s;
 	*i += 2;
 	if (strcmp(w, "action") == 0) {
-		if (strcmp(v, "block") == 0)
-			l->action = ACTION_BLOCK;
-		else if (strcmp(v, "audit") == 0)
-			l->action = ACTION_AUDIT;
-		else if (strcmp(v, "reject") == 0)
-			l->action = ACTION_REJECT;
-		else {
+		for (k = ACTION_BLOCK; k <= ACTION_REJECT &&
+		    strcmp(v, conf_action_name(k)) != 0; k++)
+			;
+		if (k > ACTION_REJECT) {
 			conf_error(ps, "unknown action \"%s\" (block, audit or "
 			    "reject)", v);
 			return (-1);
 		}
+		l->action = k;
 		return (0);
 	}
-	if (strcmp(v, "auto") == 0)
-		l->format = FORMAT_AUTO;
-	else if (strcmp(v, "native") == 0)
-		l->format = FORMAT_NATIVE;
-	else if (strcmp(v, "domains") == 0)
-		l->format = FORMAT_DOMAINS;
-	else if (strcmp(v, "hosts") == 0)
-		l->format = FORMAT_HOSTS;
-	else if (strcmp(v, "adblock") == 0)
-		l->format = FORMAT_ADBLOCK;
-	else {
+	/* cidr is not a format to choose: iplist says it */
+	for (k = FORMAT_AUTO; k < FORMAT_CIDR &&
+	    strcmp(v, conf_format_name(k)) != 0; k++)
+		;
+	if (k == FORMAT_CIDR) {
 		conf_error(ps, "unknown list format \"%s\" "
 		    "(auto, native, domains, hosts or adblock)", v);
 		return (-1);
 	}
+	l->format = k;
 	return (0);
 }
 
@@ -834,6 +828,7 @@ parse_client(struct parser *ps)
 	struct conf_client	 cl;
 	const char		*why;
 	size_t			 i;
+	int			 k;
 
 	memset(&cl, 0, sizeof(cl));
 	if (ps->ntok != 3) {
@@ -844,17 +839,15 @@ parse_client(struct parser *ps)
 		conf_error(ps, "client %s: %s", ps->tok[1].s, why);
 		return;
 	}
-	if (strcmp(ps->tok[2].s, "exempt") == 0)
-		cl.policy = CLIENT_EXEMPT;
-	else if (strcmp(ps->tok[2].s, "audit") == 0)
-		cl.policy = CLIENT_AUDIT;
-	else if (strcmp(ps->tok[2].s, "block") == 0)
-		cl.policy = CLIENT_BLOCK;
-	else {
+	for (k = CLIENT_EXEMPT; k <= CLIENT_BLOCK &&
+	    strcmp(ps->tok[2].s, conf_client_name(k)) != 0; k++)
+		;
+	if (k > CLIENT_BLOCK) {
 		conf_error(ps, "client %s: unknown policy \"%s\" (exempt, "
 		    "audit or block)", ps->tok[1].s, ps->tok[2].s);
 		return;
 	}
+	cl.policy = k;
 	for (i = 0; i < c->nclients; i++) {
 		if (c->clients[i].plen == cl.plen &&
 		    c->clients[i].net.family == cl.net.family &&
@@ -1168,12 +1161,6 @@ conf_format_name(enum list_format f)
 	    "adblock", "cidr" };
 
 	return (names[f]);
-}
-
-const char *
-conf_limit_name(enum conf_limit k)
-{
-	return (limits[k].name);
 }
 
 const char *

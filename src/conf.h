@@ -111,7 +111,6 @@ void		 conf_free(struct conf *);
 char		*conf_list_path(const struct conf *, const struct conf_list *);
 const char	*conf_format_name(enum list_format);
 const char	*conf_action_name(enum conf_action);
-const char	*conf_limit_name(enum conf_limit);
 const char	*conf_client_name(enum client_policy);
 void		 conf_print(FILE *, const struct conf *);
 

@@ -424,14 +424,13 @@ cmd_test(struct request *r)
 				evbuffer_add_printf(r->out, ",\"rule\":");
 				jstr(r->out, n.s + res.offset);
 				evbuffer_add_printf(r->out, ",\"match\":\"%s\"",
-				    res.kind == MATCH_EXACT ? "exact" :
-				    "suffix");
+				    match_kind_name(res.kind));
 			}
 			evbuffer_add_printf(r->out, "}");
 		} else if (l != NULL)
 			evbuffer_add_printf(r->out, "%s: %s by list %s (%s rule "
-			    "%s)\n", n.s, what, l->name, res.kind ==
-			    MATCH_EXACT ? "exact" : "suffix", n.s + res.offset);
+			    "%s)\n", n.s, what, l->name,
+			    match_kind_name(res.kind), n.s + res.offset);
 		else
 			evbuffer_add_printf(r->out, "%s: %s\n", r->word[i],
 			    what);

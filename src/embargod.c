@@ -188,7 +188,7 @@ test_names(struct lists *ls, int argc, char **argv)
 		    res.effect == MATCH_ALLOW ? "allowed" :
 		    l->action == ACTION_AUDIT ? "audited" : "blocked", l->name,
 		    res.effect == MATCH_ALLOW ? "allow " : "",
-		    res.kind == MATCH_EXACT ? "exact" : "suffix",
+		    match_kind_name(res.kind),
 		    n.s + res.offset);
 	}
 	return (rc);

@@ -182,7 +182,7 @@ enforce_answer(struct inspect *in, const struct packet *pk)
 	e.answers = a;
 	e.nanswers = n;
 	e.rule = hit->s + best.res.offset;
-	e.match = best.res.kind == MATCH_EXACT ? "exact" : "suffix";
+	e.match = match_kind_name(best.res.kind);
 	if (hit != &q.q[0].name)
 		e.reason = "reached through a CNAME";
 	e.t = &back;

@@ -266,18 +266,3 @@ flow_count(const struct flow_table *ft)
 {
 	return (ft->count);
 }
-
-uint32_t
-flow_buffer_size(const struct flow_table *ft)
-{
-	return (ft->bufsize);
-}
-
-/* Bytes the table took when it was made. */
-size_t
-flow_table_memsize(const struct flow_table *ft)
-{
-	return (sizeof(*ft) + (size_t)ft->max * sizeof(struct flow) +
-	    (size_t)ft->nheads * sizeof(uint32_t) +
-	    (size_t)ft->nbufs * (ft->bufsize + sizeof(uint32_t)));
-}

@@ -46,7 +46,5 @@ size_t		 flow_expire(struct flow_table *, uint64_t, uint64_t,
 uint32_t	 flow_count(const struct flow_table *);
 const struct flow *flow_first(const struct flow_table *);
 const struct flow *flow_next(const struct flow_table *, const struct flow *);
-uint32_t	 flow_buffer_size(const struct flow_table *);
-size_t		 flow_table_memsize(const struct flow_table *);
 
 #endif

@@ -178,7 +178,7 @@ decide(struct inspect *in, const struct tuple *t, enum proto proto,
 	e.name = n->s;
 	e.qtype = qtype;
 	e.rule = n->s + d.res.offset;
-	e.match = d.res.kind == MATCH_EXACT ? "exact" : "suffix";
+	e.match = match_kind_name(d.res.kind);
 	e.alpn = h ? h->alpn : NULL;
 	e.ech = h ? h->ech : 0;
 	e.t = t;
@@ -186,7 +186,11 @@ decide(struct inspect *in, const struct tuple *t, enum proto proto,
 	return (d.verdict);
 }
 
-/* A name that is an address literal names no host. */
+/*
+ * A name that is an address literal names no host.  RFC 6066 forbids
+ * one in the SNI, but a client may send it; the HTTP parser already
+ * leaves such hosts out itself.
+ */
 static int
 is_address(const struct name *n)
 {
@@ -428,10 +432,11 @@ judge_http(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
 	s.proto = PROTO_HTTP;
 	s.none = "HTTP without a host name";
 	v = VERDICT_ALLOW;
-	if (r.has_host && !is_address(&r.host))
+	/* the parser leaves address literals out: they name no host */
+	if (r.has_host)
 		v = decide(in, &f->t, PROTO_HTTP, &r.host, 0, NULL, &s);
 	/* a server or proxy may go by either name: the strictest wins */
-	if (r.has_target && !is_address(&r.target) && v != VERDICT_BLOCK &&
+	if (r.has_target && v != VERDICT_BLOCK &&
 	    (s.name == NULL || strcmp(s.name->s, r.target.s) != 0))
 		v = decide(in, &f->t, PROTO_HTTP, &r.target, 0, NULL, &s);
 	done(j, enforce_flow(in, &f->t, &s, v));

@@ -552,17 +552,21 @@ parse_text(struct lparse *p, const char *buf, size_t len)
 	}
 }
 
-/* Parse buf into b (a name list) or cb (an IP list) as list idx. */
+/*
+ * Parse buf into b (a name list) or cb (an IP list) as list idx of ls
+ * (which collects the names to look up; NULL: none).
+ */
 static int
-parse_list_text(struct match_builder *b, struct cidr_builder *cb,
-    struct list *l, unsigned idx, const char *buf, size_t len,
-    lists_diag_cb diag, void *arg)
+parse_list_text(struct lists *ls, struct match_builder *b,
+    struct cidr_builder *cb, struct list *l, unsigned idx, const char *buf,
+    size_t len, lists_diag_cb diag, void *arg)
 {
 	struct lparse	 p;
 
 	memset(&p, 0, sizeof(p));
 	p.b = b;
 	p.cb = cb;
+	p.ls = ls;
 	p.l = l;
 	p.idx = idx;
 	p.diag = diag;
@@ -580,7 +584,7 @@ int
 lists_parse(struct match_builder *b, struct list *l, unsigned idx,
     const char *buf, size_t len, lists_diag_cb diag, void *arg)
 {
-	return (parse_list_text(b, NULL, l, idx, buf, len, diag, arg));
+	return (parse_list_text(NULL, b, NULL, l, idx, buf, len, diag, arg));
 }
 
 /* The same for an IP list: its prefixes go into cb with value idx. */
@@ -588,7 +592,7 @@ int
 lists_parse_ip(struct cidr_builder *cb, struct list *l, unsigned idx,
     const char *buf, size_t len, lists_diag_cb diag, void *arg)
 {
-	return (parse_list_text(NULL, cb, l, idx, buf, len, diag, arg));
+	return (parse_list_text(NULL, NULL, cb, l, idx, buf, len, diag, arg));
 }
 
 /* The builder found a rule twice in one list. */
@@ -620,7 +624,6 @@ load_one(struct lists *ls, struct match_builder *b, struct cidr_builder *cb,
     lists_diag_cb diag, void *arg)
 {
 	struct list	*l = &ls->list[idx];
-	struct lparse	 p;
 	char		*buf, msg[512];
 	size_t		 len;
 
@@ -634,15 +637,8 @@ load_one(struct lists *ls, struct match_builder *b, struct cidr_builder *cb,
 		diag(msg, arg);
 		return (-1);
 	}
-	memset(&p, 0, sizeof(p));
-	p.b = b;
-	p.cb = cl->format == FORMAT_CIDR ? cb : NULL;
-	p.ls = ls;
-	p.l = l;
-	p.idx = idx;
-	p.diag = diag;
-	p.arg = arg;
-	parse_text(&p, buf, len);
+	parse_list_text(ls, b, cl->format == FORMAT_CIDR ? cb : NULL, l, idx,
+	    buf, len, diag, arg);
 	free(buf);
 	if (l->errors == 0)
 		return (0);

@@ -60,12 +60,6 @@ log_capture_end(void)
 	capture_size = 0;
 }
 
-void
-log_setverbose(int verbose)
-{
-	log_verbose = verbose;
-}
-
 int
 log_getverbose(void)
 {

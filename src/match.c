@@ -254,12 +254,6 @@ match_builder_add(struct match_builder *b, const char *name, size_t len,
 	return (0);
 }
 
-size_t
-match_builder_count(const struct match_builder *b)
-{
-	return (b->nrules);
-}
-
 /*
  * Order rules by hash (so by bucket), then kind, then allow before
  * block, then list, then tag: the first of each (name, kind) run is the
@@ -555,6 +549,13 @@ match_lookup(const struct match *m, const char *name, size_t len,
 		return (1);
 	}
 	return (0);
+}
+
+/* "exact" or "suffix", as events and answers name a rule's kind. */
+const char *
+match_kind_name(enum match_kind kind)
+{
+	return (kind == MATCH_EXACT ? "exact" : "suffix");
 }
 
 size_t

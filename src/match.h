@@ -50,7 +50,6 @@ struct match_builder	*match_builder_new(void);
 int			 match_builder_add(struct match_builder *,
 			    const char *, size_t, enum match_kind,
 			    enum match_effect, unsigned, uint32_t);
-size_t			 match_builder_count(const struct match_builder *);
 struct match		*match_builder_finish(struct match_builder *,
 			    match_dup_cb, void *);
 void			 match_builder_free(struct match_builder *);
@@ -58,6 +57,7 @@ void			 match_builder_free(struct match_builder *);
 int			 match_lookup(const struct match *, const char *,
 			    size_t, struct match_result *);
 size_t			 match_count(const struct match *);
+const char		*match_kind_name(enum match_kind);
 size_t			 match_memsize(const struct match *);
 struct match		*match_ref(struct match *);
 void			 match_unref(struct match *);
