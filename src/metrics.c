@@ -58,6 +58,7 @@ static const struct {
 	{ STAT_PROTO_OTHER, "embargo_messages_total", "protocol", "other" },
 	{ STAT_EVENT_BLOCK, "embargo_events_total", "action", "block" },
 	{ STAT_EVENT_AUDIT, "embargo_events_total", "action", "audit" },
+	{ STAT_EVENT_ALLOW, "embargo_events_total", "action", "allow" },
 	{ STAT_ERR_PACKET, "embargo_malformed_total", "kind", "packet" },
 	{ STAT_ERR_FRAGMENT, "embargo_malformed_total", "kind", "fragment" },
 	{ STAT_ERR_DNS, "embargo_malformed_total", "kind", "dns" },
@@ -98,6 +99,16 @@ static const struct {
 	    "Events that could not be written to the event file." },
 	{ STAT_FLOWS_EXPIRED, "embargo_flows_expired_total",
 	    "Flows forgotten after going quiet." },
+	{ STAT_REJECTS, "embargo_rejects_sent_total",
+	    "DNS answers and TCP resets sent for the reject action." },
+	{ STAT_REJECT_ERRORS, "embargo_reject_send_errors_total",
+	    "Reject answers and resets that could not be sent." },
+	{ STAT_CANARY, "embargo_canary_answers_total",
+	    "DoH canary queries answered NXDOMAIN." },
+	{ STAT_DNS_ANSWERS, "embargo_dns_answers_total",
+	    "DNS responses read on their way to the client." },
+	{ STAT_LEARNED, "embargo_addresses_learned_total",
+	    "Addresses of blocked names learned from DNS answers." },
 };
 
 static const char *
@@ -108,7 +119,8 @@ family_help(const char *family)
 	if (strcmp(family, "embargo_messages_total") == 0)
 		return ("Messages judged, by protocol.");
 	if (strcmp(family, "embargo_events_total") == 0)
-		return ("Block and audit events.");
+		return ("Events, by action: block, audit, and allow for a "
+		    "reason.");
 	if (strcmp(family, "embargo_malformed_total") == 0)
 		return ("Input that could not be parsed, by kind.");
 	if (strcmp(family, "embargo_bound_hits_total") == 0)

@@ -78,6 +78,7 @@ resolver $S4
 canary yes
 events "$EVENTS"
 control socket "$SOCK"
+metrics listen 127.0.0.1 port 9471
 $1
 CONF
 }
@@ -310,6 +311,19 @@ udp_send "$NET6"
 check "IP list: a new UDP flow to a prefix is blocked and logged" \
     has_event event.action=block network.transport=udp \
     rule.name=fd00:77:2::100/120 destination.port=4433
+
+# --- the counters reach the metrics
+metric() {	# the value of one exact series
+	in_gw curl -s --max-time 3 http://127.0.0.1:9471/metrics |
+	    awk -v k="$1" '$1 == k { print $2 }'
+}
+for m in embargo_rejects_sent_total embargo_canary_answers_total \
+    embargo_dns_answers_total embargo_addresses_learned_total \
+    'embargo_events_total{action="allow"}' embargo_learned_addresses; do
+	check "metrics: $m above 0" test "$(metric "$m")" -gt 0
+done
+check "metrics: no reject failed to send" \
+    test "$(metric embargo_reject_send_errors_total)" = 0
 
 # --- sink answers, after a reload
 write_conf "reject dns sink ttl 5"
