@@ -93,6 +93,8 @@ static void	parse_file(struct parser *, const char *, const char *);
 static void	parse_queue(struct parser *);
 static void	parse_default_verdict(struct parser *);
 static void	parse_fail_open(struct parser *);
+static void	parse_verdict(struct parser *);
+static void	parse_malformed(struct parser *);
 static void	parse_mark(struct parser *);
 static void	parse_limit(struct parser *);
 static void	parse_events(struct parser *);
@@ -138,6 +140,7 @@ static const struct keyword keywords[] = {
 	{ "list",	parse_list },
 	{ "lists-dir",	parse_listsdir },
 	{ "log",	parse_log },
+	{ "malformed",	parse_malformed },
 	{ "mark",	parse_mark },
 	{ "metrics",	parse_metrics },
 	{ "mode",	parse_mode },
@@ -147,6 +150,7 @@ static const struct keyword keywords[] = {
 	{ "reject",	parse_reject },
 	{ "resolver",	parse_resolver },
 	{ "user",	parse_user },
+	{ "verdict",	parse_verdict },
 };
 
 static const struct {
@@ -582,6 +586,30 @@ parse_default_verdict(struct parser *ps)
 		return;
 	}
 	ps->conf->default_drop = (ps->tok[1].s[0] == 'd');
+}
+
+/* verdict repeat | accept: how a judged packet leaves the queue */
+static void
+parse_verdict(struct parser *ps)
+{
+	if (ps->ntok != 2 || (strcmp(ps->tok[1].s, "repeat") != 0 &&
+	    strcmp(ps->tok[1].s, "accept") != 0)) {
+		conf_error(ps, "usage: verdict repeat | accept");
+		return;
+	}
+	ps->conf->verdict_accept = (ps->tok[1].s[0] == 'a');
+}
+
+/* malformed block | default: what a name that is not clean gets */
+static void
+parse_malformed(struct parser *ps)
+{
+	if (ps->ntok != 2 || (strcmp(ps->tok[1].s, "block") != 0 &&
+	    strcmp(ps->tok[1].s, "default") != 0)) {
+		conf_error(ps, "usage: malformed block | default");
+		return;
+	}
+	ps->conf->malformed_block = (ps->tok[1].s[0] == 'b');
 }
 
 /* fail-open yes | no */
@@ -1229,6 +1257,9 @@ conf_print(FILE *f, const struct conf *c)
 	fprintf(f, "default-verdict %s\n", c->default_drop ? "drop" :
 	    "accept");
 	fprintf(f, "fail-open %s\n", c->fail_open ? "yes" : "no");
+	fprintf(f, "verdict %s\n", c->verdict_accept ? "accept" : "repeat");
+	fprintf(f, "malformed %s\n", c->malformed_block ? "block" :
+	    "default");
 	fprintf(f, "mark mask 0x%08x seen 0x%08x allow 0x%08x block 0x%08x\n",
 	    c->mark_mask, c->mark_seen, c->mark_allow, c->mark_block);
 	for (k = 0; k < LIMIT_MAX; k++)

@@ -82,6 +82,8 @@ struct conf {
 	unsigned		 qlast;
 	int			 default_drop;	/* verdict when unsure */
 	int			 fail_open;	/* kernel accepts when full */
+	int			 verdict_accept;	/* NF_ACCEPT, not NF_REPEAT */
+	int			 malformed_block;	/* block every unclean name */
 	uint32_t		 mark_mask;
 	uint32_t		 mark_seen;
 	uint32_t		 mark_allow;

@@ -4,10 +4,14 @@
  * dns_parse_query() reads a message as UDP carries it (for TCP, strip
  * the 2-byte length first).  Only a query (QR clear, opcode QUERY) with
  * 1 to 65535 questions is accepted; the first DNS_QMAX are kept in q[],
- * nq says how many, qdcount what the header said.  Names are decoded
- * into struct name (case folded, NAME_WIRE rules); compression pointers
- * must point back before the labels they end and at most 8 are
- * followed per name.  Sections after the questions are not read.
+ * nq says how many, qdcount what the header said, and
+ * dns_next_question() reads the rest.  Names are decoded into struct
+ * name (case folded, NAME_WIRE rules; a name valid only in part keeps
+ * its valid right-most labels).  Compression pointers are followed as
+ * resolvers follow them, anywhere in the message, at most 64 per name;
+ * a message that needed a pointer a strict reader refuses is lenient,
+ * and dns_build_reply() will not copy it.  Sections after the
+ * questions are not read.
  * Returns 0, or -1 with err a static string saying why ("truncated
  * header", "response, not a query", "compression loop", ...).
  * Nothing is allocated.
@@ -36,7 +40,10 @@ struct dns_query {
 	uint16_t		 id;
 	uint16_t		 flags;
 	uint16_t		 qdcount;	/* as the header says */
+	uint16_t		 nread;		/* questions read so far */
 	int			 nq;		/* questions kept, read whole */
+	int			 lenient;	/* pointers a strict reader refuses */
+	int			 unclean;	/* names valid only in part */
 	struct dns_question	 q[DNS_QMAX];
 	size_t			 qend;		/* where the questions end */
 	int			 edns;		/* an OPT record was sent */
@@ -54,6 +61,8 @@ enum dns_reject {
 #define DNS_REPLY_MAX	512	/* a reply built here always fits */
 
 int		 dns_parse_query(const uint8_t *, size_t, struct dns_query *);
+int		 dns_next_question(const uint8_t *, size_t, struct dns_query *,
+		    struct dns_question *);
 int		 dns_parse_response(const uint8_t *, size_t, struct dns_query *,
 		    struct name *, int);
 const char	*dns_type_name(uint16_t, char *, size_t);

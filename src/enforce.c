@@ -148,8 +148,7 @@ enforce_answer(struct inspect *in, const struct packet *pk)
 	memset(&best, 0, sizeof(best));
 	for (i = -1; i < nchain && best.action != EVENT_BLOCK; i++) {
 		nm = i < 0 ? &q.q[0].name : &chain[i];
-		policy_decide(in->policy, nm->s, nm->len, PROTO_DNS, 0,
-		    in->client, &d);
+		policy_decide(in->policy, nm, PROTO_DNS, 0, in->client, &d);
 		if (d.action > best.action) {
 			best = d;
 			hit = nm;

@@ -267,6 +267,13 @@ event_format_json(const struct event *e, char *buf, size_t size)
 	}
 	jb_raw(&j, ",");
 	jb_kv(&j, "match", e->match);
+	if (e->malformed) {
+		jb_raw(&j, ",\"malformed\":true");
+		if (e->raw != NULL) {
+			jb_raw(&j, ",");
+			jb_kv(&j, "raw_name", e->raw);
+		}
+	}
 	snprintf(tmp, sizeof(tmp), ",\"queue\":%u,\"ech\":%s}}\n", e->queue,
 	    e->ech ? "true" : "false");
 	jb_raw(&j, tmp);
@@ -284,9 +291,10 @@ event_emit(struct eventlog *el, const struct event *e)
 	char	 line[EVENT_LINEMAX], s[64], t[64];
 	size_t	 n;
 
-	log_info("%s %s%s %s from %s port %u to %s port %u: list %s, %s rule "
-	    "%s%s%s%s", action_name(e), proto_name(e->proto), e->answer ?
-	    " answer" : "", e->name ? e->name : "(no name)",
+	log_info("%s %s%s %s%s from %s port %u to %s port %u: list %s, %s "
+	    "rule %s%s%s%s", action_name(e), proto_name(e->proto), e->answer ?
+	    " answer" : "", e->name ? e->name : "(no name)", e->malformed ?
+	    " (malformed name)" : "",
 	    addr_ntop(&e->t->src, s, sizeof(s)), e->t->sport,
 	    addr_ntop(&e->t->dst, t, sizeof(t)), e->t->dport, e->ruleset,
 	    e->match, e->rule, e->reason ? " (" : "", e->reason ? e->reason :

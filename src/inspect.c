@@ -51,11 +51,17 @@ static void		judge_tls(struct inspect *, struct flow *,
 			    const uint8_t *, size_t, struct judged *);
 static void		judge_http(struct inspect *, struct flow *,
 			    const uint8_t *, size_t, struct judged *);
+static enum verdict	judge_host(struct inspect *, struct flow *,
+			    const struct name *, struct seen *, enum verdict);
 static enum verdict	judge_stream(struct inspect *, struct flow *,
 			    const struct packet *);
 static enum verdict	decide(struct inspect *, const struct tuple *,
 			    enum proto, const struct name *, uint16_t,
 			    const struct tls_hello *, struct seen *);
+static int		blocks(struct inspect *, const struct tuple *,
+			    enum proto, const struct name *);
+static enum verdict	judge_question(struct inspect *, const struct tuple *,
+			    const struct dns_question *, enum verdict);
 static int		is_canary(const struct dns_query *);
 static int		is_address(const struct name *);
 static enum verdict	fail(struct inspect *, enum stats_id, int);
@@ -159,13 +165,17 @@ decide(struct inspect *in, const struct tuple *t, enum proto proto,
 	struct decision	 d;
 	struct event	 e;
 
-	policy_decide(in->policy, n->s, n->len, proto,
-	    t->l4 == IPPROTO_TCP, in->client, &d);
-	if (s != NULL) {
+	policy_decide(in->policy, n, proto, t->l4 == IPPROTO_TCP, in->client,
+	    &d);
+	if (n->unclean)
+		stats_inc(in->stats, STAT_MALFORMED_NAMES);
+	/* a name no rule reads whole is no name: the address judges */
+	if (s != NULL && (!n->partial || d.list != NULL)) {
 		s->name = n;
 		s->allowed = d.list != NULL && d.res.effect == MATCH_ALLOW;
-		s->decided |= d.action != EVENT_NONE;
 	}
+	if (s != NULL)
+		s->decided |= d.action != EVENT_NONE;
 	if (d.action == EVENT_NONE)
 		return (d.verdict);
 	if (d.action == EVENT_BLOCK && (qtype == 64 || qtype == 65) &&
@@ -177,13 +187,31 @@ decide(struct inspect *in, const struct tuple *t, enum proto proto,
 	e.proto = proto;
 	e.name = n->s;
 	e.qtype = qtype;
-	e.rule = n->s + d.res.offset;
-	e.match = match_kind_name(d.res.kind);
+	if (d.list == &in->policy->malformed)
+		e.rule = e.match = "malformed";
+	else {
+		e.rule = n->s + d.res.offset;
+		e.match = match_kind_name(d.res.kind);
+	}
+	e.malformed = d.malformed;
+	e.raw = n->unclean ? n->raw : NULL;
 	e.alpn = h ? h->alpn : NULL;
 	e.ech = h ? h->ech : 0;
 	e.t = t;
 	inspect_event(in, &e, &d);
 	return (d.verdict);
+}
+
+/* Would n, seen in a message not yet whole, be blocked?  No event. */
+static int
+blocks(struct inspect *in, const struct tuple *t, enum proto proto,
+    const struct name *n)
+{
+	struct decision	 d;
+
+	policy_decide(in->policy, n, proto, t->l4 == IPPROTO_TCP, in->client,
+	    &d);
+	return (d.action == EVENT_BLOCK);
 }
 
 /*
@@ -211,41 +239,57 @@ is_canary(const struct dns_query *q)
 	    memcmp(q->q[0].name.s, canary, sizeof(canary) - 1) == 0);
 }
 
+/* One question of a query; returns the stricter of worst and its own. */
+static enum verdict
+judge_question(struct inspect *in, const struct tuple *t,
+    const struct dns_question *dq, enum verdict worst)
+{
+	enum verdict	 v;
+
+	if (dq->name.len == 0 && !dq->name.partial)
+		return (worst);		/* the root */
+	v = decide(in, t, PROTO_DNS, &dq->name, dq->qtype, NULL, NULL);
+	return (v == VERDICT_DROP || v == VERDICT_BLOCK ? v : worst);
+}
+
 /*
- * Every question of a DNS query; the strictest verdict wins.  A
- * malformed query gets the default verdict, but over TCP an accepting
- * default only passes it: the connection's next queries are still
- * judged.  A refused query over UDP is answered at once when its list
- * says reject (or it asked for HTTPS/SVCB records); the DoH canary,
- * when enabled, is answered NXDOMAIN.
+ * Every question of a DNS query, however many; the strictest verdict
+ * wins.  A query that cannot be read to its end is judged by the
+ * questions read before the fault, and gets the default verdict when
+ * none of them is blocked; over TCP an accepting default only passes
+ * it: the connection's next queries are still judged.  A refused query
+ * over UDP is answered at once when its list says reject (or it asked
+ * for HTTPS/SVCB records); the DoH canary, when enabled, is answered
+ * NXDOMAIN.
  */
 static enum verdict
 judge_dns(struct inspect *in, const struct tuple *t, const uint8_t *msg,
     size_t len, int tcp)
 {
 	struct dns_query	 q;
+	struct dns_question	 extra;
 	enum verdict		 v, worst = VERDICT_PASS;
-	int			 i;
+	int			 i, bad, more = 0;
 
 	stats_inc(in->stats, STAT_PROTO_DNS);
-	if (dns_parse_query(msg, len, &q) == -1) {
-		stats_inc(in->stats, STAT_ERR_DNS);
-		v = policy_default(in->policy, tcp);
-		return (v == VERDICT_ALLOW ? VERDICT_PASS : v);
-	}
-	if (!tcp && in->policy->canary && in->inject != NULL &&
+	bad = dns_parse_query(msg, len, &q) == -1;
+	if (!bad && !tcp && in->policy->canary && in->inject != NULL &&
 	    is_canary(&q)) {
 		stats_inc(in->stats, STAT_CANARY);
 		inspect_answer_dns(in, t, msg, &q, DNS_REJECT_NXDOMAIN);
 		return (VERDICT_DROP);
 	}
-	for (i = 0; i < q.nq; i++) {
-		if (q.q[i].name.len == 0)
-			continue;	/* the root */
-		v = decide(in, t, PROTO_DNS, &q.q[i].name, q.q[i].qtype, NULL,
-		    NULL);
-		if (v == VERDICT_DROP || v == VERDICT_BLOCK)
-			worst = v;
+	for (i = 0; i < q.nq; i++)
+		worst = judge_question(in, t, &q.q[i], worst);
+	while (!bad && worst == VERDICT_PASS &&
+	    (more = dns_next_question(msg, len, &q, &extra)) == 1)
+		worst = judge_question(in, t, &extra, worst);
+	if (bad || more == -1) {
+		stats_inc(in->stats, STAT_ERR_DNS);
+		if (worst != VERDICT_PASS)
+			return (worst);
+		v = policy_default(in->policy, tcp);
+		return (v == VERDICT_ALLOW ? VERDICT_PASS : v);
 	}
 	if (worst == VERDICT_DROP && in->reject)
 		inspect_answer_dns(in, t, msg, &q, in->refuse ?
@@ -370,6 +414,11 @@ judge_dns_stream(struct inspect *in, struct flow *f, const struct packet *pk)
 	return (VERDICT_PASS);
 }
 
+/*
+ * A ClientHello: judged by its SNI, then by where the flow goes.  One
+ * that breaks the rules after its SNI was read is still judged by it;
+ * only when that does not block it does it get the default verdict.
+ */
 static void
 judge_tls(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
     struct judged *j)
@@ -377,18 +426,27 @@ judge_tls(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
 	struct tls_hello	 h;
 	struct seen		 s;
 	enum verdict		 v = VERDICT_ALLOW;
+	enum tls_status		 st;
 
 	f->proto = PROTO_TLS;
-	switch (tls_parse_hello(p, n, in->scratch, in->scratchlen, &h)) {
+	switch ((st = tls_parse_hello(p, n, in->scratch, in->scratchlen,
+	    &h))) {
 	case TLS_NEED_MORE:
 		return;
 	case TLS_TOO_BIG:
 		done(j, fail(in, STAT_BOUND_GATHER, 1));
 		return;
 	case TLS_NOT_TLS:
-	case TLS_MALFORMED:
 		done(j, fail(in, STAT_ERR_TLS, 1));
 		return;
+	case TLS_MALFORMED:
+		if (!h.has_sni || is_address(&h.sni) ||
+		    !blocks(in, &f->t, PROTO_TLS, &h.sni)) {
+			done(j, fail(in, STAT_ERR_TLS, 1));
+			return;
+		}
+		stats_inc(in->stats, STAT_ERR_TLS);
+		break;
 	case TLS_DONE:
 		break;
 	}
@@ -408,37 +466,56 @@ judge_tls(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
 	done(j, enforce_flow(in, &f->t, &s, v));
 }
 
+/* Judge name n of an HTTP request unless v already blocks. */
+static enum verdict
+judge_host(struct inspect *in, struct flow *f, const struct name *n,
+    struct seen *s, enum verdict v)
+{
+	if (v == VERDICT_BLOCK || (s->name != NULL &&
+	    strcmp(s->name->s, n->s) == 0 && !n->partial))
+		return (v);
+	return (decide(in, &f->t, PROTO_HTTP, n, 0, NULL, s));
+}
+
+/*
+ * An HTTP request head: judged by every name a server or proxy could
+ * go by (the first and the last Host header, the request target); the
+ * strictest wins.  A Host header that blocks is acted on as soon as its
+ * line is whole, before the head is.  A head with faults is judged by
+ * the names it carries; with none, it gets the default verdict.
+ */
 static void
 judge_http(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
     struct judged *j)
 {
 	struct http_request	 r;
 	struct seen		 s;
-	enum verdict		 v;
+	enum verdict		 v = VERDICT_ALLOW;
+	enum http_status	 st;
 
 	f->proto = PROTO_HTTP;
-	switch (http_parse_request(p, n, &r)) {
-	case HTTP_NEED_MORE:
+	st = http_parse_request(p, n, &r);
+	if (st == HTTP_NEED_MORE && (!r.has_host ||
+	    !blocks(in, &f->t, PROTO_HTTP, &r.host)))
 		return;
-	case HTTP_NOT_HTTP:
-	case HTTP_MALFORMED:
+	if (st == HTTP_NOT_HTTP || (st == HTTP_MALFORMED && !r.has_host &&
+	    !r.has_host_last && !r.has_target)) {
 		done(j, fail(in, STAT_ERR_HTTP, 1));
 		return;
-	case HTTP_DONE:
-		break;
 	}
+	if (st == HTTP_MALFORMED)
+		stats_inc(in->stats, STAT_ERR_HTTP);
 	stats_inc(in->stats, STAT_PROTO_HTTP);
 	memset(&s, 0, sizeof(s));
 	s.proto = PROTO_HTTP;
 	s.none = "HTTP without a host name";
-	v = VERDICT_ALLOW;
 	/* the parser leaves address literals out: they name no host */
 	if (r.has_host)
 		v = decide(in, &f->t, PROTO_HTTP, &r.host, 0, NULL, &s);
-	/* a server or proxy may go by either name: the strictest wins */
-	if (r.has_target && v != VERDICT_BLOCK &&
-	    (s.name == NULL || strcmp(s.name->s, r.target.s) != 0))
-		v = decide(in, &f->t, PROTO_HTTP, &r.target, 0, NULL, &s);
+	if (r.has_host_last)
+		v = judge_host(in, f, &r.host_last, &s, v);
+	if (r.has_target)
+		v = judge_host(in, f, &r.target, &s, v);
 	done(j, enforce_flow(in, &f->t, &s, v));
 }
 

@@ -95,6 +95,13 @@ static const struct {
 	{ STAT_EXEMPT, "embargo_exempt_packets_total",
 	    "Packets from exempt clients." },
 	{ STAT_GSO, "embargo_gso_packets_total", "GSO packets received." },
+	{ STAT_REQUEUED, "embargo_requeued_packets_total",
+	    "Packets queued again after their verdict (rules that do not "
+	    "skip marked packets); given a final verdict." },
+	{ STAT_MARKED, "embargo_marked_packets_total",
+	    "New packets that arrived already carrying embargod's mark." },
+	{ STAT_MALFORMED_NAMES, "embargo_malformed_names_total",
+	    "Names that failed normalisation, judged by their valid labels." },
 	{ STAT_EVENT_ERRORS, "embargo_event_write_errors_total",
 	    "Events that could not be written to the event file." },
 	{ STAT_FLOWS_EXPIRED, "embargo_flows_expired_total",

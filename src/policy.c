@@ -27,6 +27,10 @@ policy_new(const struct conf *conf, struct lists *ls)
 	p->reject_ttl = conf->reject_ttl;
 	p->canary = conf->canary;
 	p->refuse_svcb = conf->refuse_svcb;
+	p->malformed_block = conf->malformed_block;
+	p->malformed.name = (char *)"malformed";
+	p->malformed.category = (char *)"malformed";
+	p->malformed.action = ACTION_BLOCK;
 	for (i = 0; i < conf->nclients; i++)
 		cidr_builder_add(b, &conf->clients[i].net,
 		    conf->clients[i].plen, conf->clients[i].policy);
@@ -88,23 +92,45 @@ policy_default(const struct policy *p, int tcp)
  * policy cp.  An allow rule, or no rule, lets it be.  Allowed TCP flows
  * are decided (the firewall stops queueing them); DNS flows never are,
  * so that every query is seen.
+ *
+ * A name that was not clean is judged by what it still says: a name
+ * valid only in part by the rules for names below its valid right-most
+ * labels, so that no invalid label in front of a blocked suffix lets
+ * it through.  When no block rule covers it, `malformed block` blocks
+ * it all the same (by the "malformed" rule); otherwise a name valid
+ * only in part gets the default verdict, as any message the daemon
+ * cannot read whole.
  */
 void
-policy_decide(const struct policy *p, const char *name, size_t len,
-    enum proto proto, int tcp, enum client_policy cp, struct decision *d)
+policy_decide(const struct policy *p, const struct name *n, enum proto proto,
+    int tcp, enum client_policy cp, struct decision *d)
 {
 	const struct list	*l;
 	int			 dns = (proto == PROTO_DNS);
 
 	memset(d, 0, sizeof(*d));
-	l = lists_lookup(p->lists, name, len, &d->res);
-	if (l == NULL || d->res.effect == MATCH_ALLOW) {
-		d->list = l;
-		d->action = EVENT_NONE;
-		d->verdict = dns ? VERDICT_PASS : VERDICT_ALLOW;
+	l = lists_lookup_name(p->lists, n, &d->res);
+	if (l != NULL && d->res.effect != MATCH_ALLOW) {
+		policy_apply(p, l, dns, tcp, cp, d);
+		d->malformed = n->unclean;
 		return;
 	}
-	policy_apply(p, l, dns, tcp, cp, d);
+	if (n->unclean && p->malformed_block) {
+		policy_apply(p, &p->malformed, dns, tcp, cp, d);
+		d->res.offset = 0;
+		d->malformed = 1;
+		return;
+	}
+	d->list = l;
+	d->action = EVENT_NONE;
+	d->verdict = dns ? VERDICT_PASS : VERDICT_ALLOW;
+	if (n->partial && l == NULL) {
+		d->verdict = policy_default(p, tcp);
+		if (dns && d->verdict == VERDICT_ALLOW)
+			d->verdict = VERDICT_PASS;
+		if (dns && !tcp && d->verdict == VERDICT_BLOCK)
+			d->verdict = VERDICT_DROP;
+	}
 }
 
 /*

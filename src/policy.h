@@ -37,6 +37,8 @@ struct policy {
 	uint32_t		 reject_ttl;
 	int			 canary;	/* answer the DoH canary */
 	int			 refuse_svcb;	/* refuse HTTPS/SVCB queries */
+	int			 malformed_block;	/* block unclean names */
+	struct list		 malformed;	/* the rule they meet then */
 	time_t			 loaded;
 };
 
@@ -44,6 +46,7 @@ struct decision {
 	enum verdict		 verdict;
 	enum event_action	 action;
 	int			 reject;	/* answer the client at once */
+	int			 malformed;	/* the name was not clean */
 	const struct list	*list;		/* the deciding rule's list */
 	struct match_result	 res;
 };
@@ -60,7 +63,7 @@ struct policy	*policy_ref(struct policy *);
 void		 policy_unref(struct policy *);
 int		 policy_client(const struct policy *, const struct addr *,
 		    enum client_policy *);
-void		 policy_decide(const struct policy *, const char *, size_t,
+void		 policy_decide(const struct policy *, const struct name *,
 		    enum proto, int, enum client_policy, struct decision *);
 void		 policy_apply(const struct policy *, const struct list *,
 		    int, int, enum client_policy, struct decision *);

@@ -93,7 +93,8 @@ worker_packet(const struct queue_pkt *p, void *arg)
 	enum verdict	 v;
 
 	stats_inc(&w->stats, STAT_PACKETS);
-	v = inspect_packet(&w->in, p->data, p->len);
+	if (!queue_returned(&w->q, p, &v))
+		v = inspect_packet(&w->in, p->data, p->len);
 	stats_inc(&w->stats, (enum stats_id)(STAT_VERDICT_PASS + v));
 	queue_verdict(&w->q, p, v);
 }
