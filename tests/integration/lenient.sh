@@ -192,4 +192,24 @@ no_loop "accept" "$q0" "$s0"
 check "accept: nothing came back" test "$(stat requeued)" -eq 0
 embt_daemon_stop -TERM
 
+# --- the example rules of embargo-firewall(8) skip marked packets:
+# nothing comes back, and decided flows leave the queue
+rules -D
+for ipt in iptables ip6tables; do
+	echo "$RULES" | while read -r r; do
+		# shellcheck disable=SC2086
+		in_client $ipt -I OUTPUT $r
+	done
+done
+in_gw sh "$top_srcdir/examples/rules/iptables-gateway.sh" -A ||
+    setup_error "examples/rules/iptables-gateway.sh failed"
+write_conf repeat
+embt_daemon_start
+q0=$(queued) s0=$(sent)
+ordinary "own rules"
+no_loop "own rules" "$q0" "$s0"
+check "own rules: nothing came back" test "$(stat requeued)" -eq 0
+embt_daemon_stop -TERM
+in_gw sh "$top_srcdir/examples/rules/iptables-gateway.sh" -D
+
 finish
