@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sys/socket.h>
+
 #include "dns.h"
 
 #define DNS_QR		0x8000
@@ -41,6 +43,7 @@ struct dns_cursor {
 	const char	*err;	/* the first failure, kept */
 	int		 lenient;	/* a pointer a strict reader refuses */
 	int		 unclean;	/* names judged by part of their labels */
+	size_t		 reach;		/* the end of the bytes names used */
 };
 
 static void	dns_fail(struct dns_cursor *, const char *);
@@ -52,6 +55,7 @@ static void	dns_question(struct dns_cursor *, struct dns_question *);
 static int	dns_skip_name(const uint8_t *, size_t, size_t *);
 static void	dns_find_opt(const uint8_t *, size_t, struct dns_query *);
 static int	parse_message(const uint8_t *, size_t, struct dns_query *, int);
+static int	dns_rr_addr(const uint8_t *, uint16_t, uint16_t, struct addr *);
 
 static void
 dns_fail(struct dns_cursor *c, const char *why)
@@ -101,6 +105,8 @@ dns_jump(struct dns_cursor *c, size_t *pos, size_t *run, int *jumps)
 	}
 	if (target > *pos || target >= *run || target < DNS_HEADER_LEN)
 		c->lenient = 1;
+	if (*pos + 2 > c->reach)
+		c->reach = *pos + 2;
 	*pos = *run = target;
 	return (0);
 }
@@ -121,6 +127,8 @@ dns_label(struct dns_cursor *c, struct name_ring *r, size_t *pos)
 	}
 	name_ring_add(r, c->msg + *pos + 1, len);
 	*pos += 1 + len;
+	if (*pos > c->reach)
+		c->reach = *pos;
 	return (0);
 }
 
@@ -146,6 +154,8 @@ dns_name(struct dns_cursor *c, struct name *n)
 			break;
 		}
 		b = c->msg[pos];
+		if (pos + 1 > c->reach)
+			c->reach = pos + 1;
 		if (b == 0) {
 			if (jumps == 0)
 				end = pos + 1;
@@ -199,7 +209,7 @@ parse_message(const uint8_t *msg, size_t len, struct dns_query *q,
 
 	q->id = q->flags = q->qdcount = q->nread = 0;
 	q->nq = q->edns = q->edns_do = q->lenient = q->unclean = 0;
-	q->qend = DNS_HEADER_LEN;
+	q->qend = q->reach = DNS_HEADER_LEN;
 	q->err = NULL;
 	if (len < DNS_HEADER_LEN) {
 		q->err = "truncated header";
@@ -239,7 +249,7 @@ int
 dns_next_question(const uint8_t *msg, size_t len, struct dns_query *q,
     struct dns_question *out)
 {
-	struct dns_cursor	 c = { msg, len, q->qend, NULL, 0, 0 };
+	struct dns_cursor	 c = { msg, len, q->qend, NULL, 0, 0, 0 };
 
 	if (q->err != NULL)
 		return (-1);
@@ -248,6 +258,8 @@ dns_next_question(const uint8_t *msg, size_t len, struct dns_query *q,
 	dns_question(&c, out);
 	q->lenient |= c.lenient;
 	q->unclean += c.unclean;
+	if (c.reach > q->reach)
+		q->reach = c.reach;
 	if (c.err != NULL) {
 		q->err = c.err;
 		return (-1);
@@ -271,49 +283,72 @@ dns_parse_query(const uint8_t *msg, size_t len, struct dns_query *q)
 	return (parse_message(msg, len, q, 0));
 }
 
+/* A record's address into a: A (4 bytes) or AAAA (16); 0 or -1. */
+static int
+dns_rr_addr(const uint8_t *rd, uint16_t type, uint16_t rdlen, struct addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (type == 1 && rdlen == 4)
+		a->family = AF_INET;
+	else if (type == 28 && rdlen == 16)
+		a->family = AF_INET6;
+	else
+		return (-1);
+	memcpy(a->u.b, rd, rdlen);
+	return (0);
+}
+
 /*
- * A response: its questions as dns_parse_query() reads them, and the
- * names its answer section points to through CNAME records (at most
- * max, in order), so that a name reached through an alias is seen.
- * Addresses are for c-ares to read.  Returns the number of chain names
- * or -1 with q->err set; a response whose answers cannot be read has
- * its chain cut where they stop.
+ * A response: its questions as dns_parse_query() reads them, and from
+ * its answer section the names CNAME records point to (in order, so
+ * that a name reached through an alias is seen) and the A and AAAA
+ * addresses with their TTLs, each as many as ans has room for.  Read
+ * once, in place, with the same cursor as the questions.  Returns 0, or
+ * -1 with q->err set; a response whose answers cannot be read is cut
+ * where they stop.
  */
 int
 dns_parse_response(const uint8_t *msg, size_t len, struct dns_query *q,
-    struct name *chain, int max)
+    struct dns_answer *ans)
 {
-	struct dns_cursor	 c = { msg, len, 0, NULL, 0, 0 };
+	struct dns_cursor	 c = { msg, len, 0, NULL, 0, 0, 0 };
 	struct name		 owner;
 	size_t			 i, ancount, rdata;
 	uint16_t		 type, rdlen;
-	int			 n = 0;
+	uint32_t		 ttl;
 
+	ans->nchain = ans->naddr = 0;
 	if (parse_message(msg, len, q, 1) == -1)
 		return (-1);
 	if (q->nq != q->qdcount)
 		return (0);
 	ancount = (size_t)(msg[6] << 8 | msg[7]);
 	c.off = q->qend;
-	for (i = 0; i < ancount && i < 64 && n < max; i++) {
+	for (i = 0; i < ancount && i < 64; i++) {
 		dns_name(&c, &owner);
 		if (c.err != NULL || len - c.off < 10)
 			break;
 		type = (uint16_t)(msg[c.off] << 8 | msg[c.off + 1]);
+		ttl = (uint32_t)msg[c.off + 4] << 24 |
+		    (uint32_t)msg[c.off + 5] << 16 |
+		    (uint32_t)msg[c.off + 6] << 8 | msg[c.off + 7];
 		rdlen = (uint16_t)(msg[c.off + 8] << 8 | msg[c.off + 9]);
 		c.off += 10;
 		if (rdlen > len - c.off)
 			break;
 		rdata = c.off;
-		if (type == 5) {		/* CNAME */
-			dns_name(&c, &chain[n]);
+		if (type == 5 && ans->nchain < DNS_CHAIN_MAX) {	/* CNAME */
+			dns_name(&c, &ans->chain[ans->nchain]);
 			if (c.err != NULL)
 				break;
-			n++;
-		}
+			ans->nchain++;
+		} else if (ans->naddr < DNS_ADDR_MAX &&
+		    dns_rr_addr(msg + rdata, type, rdlen,
+		    &ans->addr[ans->naddr]) == 0)
+			ans->ttl[ans->naddr++] = ttl > 0x7fffffff ? 0 : ttl;
 		c.off = rdata + rdlen;
 	}
-	return (n);
+	return (0);
 }
 
 /*
@@ -394,8 +429,12 @@ dns_build_reply(const uint8_t *msg, const struct dns_query *q,
 	uint16_t	 type = q->q[0].qtype, rcode = 0;
 	int		 answer = 0;
 
-	/* questions read through odd pointers do not survive the copy */
-	if (q->lenient || q->nq == 0)
+	/*
+	 * Questions read through odd pointers, or through labels past the
+	 * questions kept, do not survive the copy: such a query is dropped
+	 * unanswered.
+	 */
+	if (q->lenient || q->nq == 0 || q->reach > q->qend)
 		return (-1);
 	if (how == DNS_REJECT_NXDOMAIN)
 		rcode = 3;

@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "embargo.h"
 #include "name.h"
 
 #define DNS_HEADER_LEN	12
@@ -46,6 +47,7 @@ struct dns_query {
 	int			 unclean;	/* names valid only in part */
 	struct dns_question	 q[DNS_QMAX];
 	size_t			 qend;		/* where the questions end */
+	size_t			 reach;		/* the end of what names used */
 	int			 edns;		/* an OPT record was sent */
 	int			 edns_do;	/* with the DO bit */
 	const char		*err;		/* why it was refused, static */
@@ -59,12 +61,23 @@ enum dns_reject {
 };
 
 #define DNS_REPLY_MAX	512	/* a reply built here always fits */
+#define DNS_CHAIN_MAX	8	/* CNAME targets kept from one answer */
+#define DNS_ADDR_MAX	16	/* addresses kept from one answer */
+
+/* What a response's answer section says. */
+struct dns_answer {
+	struct name	 chain[DNS_CHAIN_MAX];	/* CNAME targets, in order */
+	int		 nchain;
+	struct addr	 addr[DNS_ADDR_MAX];	/* A and AAAA */
+	uint32_t	 ttl[DNS_ADDR_MAX];
+	int		 naddr;
+};
 
 int		 dns_parse_query(const uint8_t *, size_t, struct dns_query *);
 int		 dns_next_question(const uint8_t *, size_t, struct dns_query *,
 		    struct dns_question *);
 int		 dns_parse_response(const uint8_t *, size_t, struct dns_query *,
-		    struct name *, int);
+		    struct dns_answer *);
 const char	*dns_type_name(uint16_t, char *, size_t);
 int		 dns_build_reply(const uint8_t *, const struct dns_query *,
 		    enum dns_reject, uint32_t, uint8_t *, size_t);

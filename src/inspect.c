@@ -39,6 +39,17 @@ struct judged {
 	enum verdict	 verdict;
 };
 
+/* What a flow's first message said about where it goes. */
+struct seen {
+	enum proto		 proto;
+	const struct name	*name;		/* NULL: the flow named none */
+	const char		*none;		/* then why, for the event */
+	int			 decided;	/* the name's rule gave an event */
+	int			 allowed;	/* an allow rule covers the name */
+	int			 ech;
+	const char		*alpn;
+};
+
 static enum verdict	inspect_udp(struct inspect *, const struct packet *);
 static enum verdict	inspect_tcp(struct inspect *, const struct packet *);
 static enum verdict	judge_dns(struct inspect *, const struct tuple *,
@@ -55,6 +66,10 @@ static enum verdict	judge_host(struct inspect *, struct flow *,
 			    const struct name *, struct seen *, enum verdict);
 static enum verdict	judge_stream(struct inspect *, struct flow *,
 			    const struct packet *);
+static enum verdict	judge_flow(struct inspect *, const struct tuple *,
+			    const struct seen *, enum verdict);
+static enum verdict	judge_port(struct inspect *, const struct packet *);
+static enum verdict	judge_answer(struct inspect *, const struct packet *);
 static enum verdict	decide(struct inspect *, const struct tuple *,
 			    enum proto, const struct name *, uint16_t,
 			    const struct tls_hello *, struct seen *);
@@ -100,7 +115,7 @@ static enum verdict
 fail(struct inspect *in, enum stats_id why, int tcp)
 {
 	stats_inc(in->stats, why);
-	return (policy_default(in->policy, tcp));
+	return (policy_default(in->policy, 0, tcp));
 }
 
 static void
@@ -124,6 +139,10 @@ inspect_event(struct inspect *in, struct event *e, const struct decision *d)
 	e->reject = d->action == EVENT_BLOCK && d->reject && in->inject != NULL;
 	if (e->reject)
 		in->reject = 1;
+	if (e->reject && d->refuse)
+		in->refuse = 1;
+	if (e->reason == NULL)
+		e->reason = d->reason;
 	e->ruleset = d->list->name;
 	e->vendor = d->list->vendor;
 	e->category = d->list->category;
@@ -152,10 +171,9 @@ inspect_event(struct inspect *in, struct event *e, const struct decision *d)
 }
 
 /*
- * Decide one name and write the event if there is one; note in s (when
- * given) what the name said, for the address to be judged after it.  A
- * blocked name's HTTPS or SVCB query is refused outright, so that no
- * ECH keys for it are handed out by a resolver the daemon cannot see.
+ * Decide one name (policy_decide()) and write the event if there is
+ * one; note in s (when given) what the name said, for the address to
+ * be judged after it.
  */
 static enum verdict
 decide(struct inspect *in, const struct tuple *t, enum proto proto,
@@ -165,8 +183,8 @@ decide(struct inspect *in, const struct tuple *t, enum proto proto,
 	struct decision	 d;
 	struct event	 e;
 
-	policy_decide(in->policy, n, proto, t->l4 == IPPROTO_TCP, in->client,
-	    &d);
+	policy_decide(in->policy, n, proto, t->l4 == IPPROTO_TCP, qtype,
+	    in->client, &d);
 	if (n->unclean)
 		stats_inc(in->stats, STAT_MALFORMED_NAMES);
 	/* a name no rule reads whole is no name: the address judges */
@@ -178,11 +196,6 @@ decide(struct inspect *in, const struct tuple *t, enum proto proto,
 		s->decided |= d.action != EVENT_NONE;
 	if (d.action == EVENT_NONE)
 		return (d.verdict);
-	if (d.action == EVENT_BLOCK && (qtype == 64 || qtype == 65) &&
-	    in->policy->refuse_svcb) {
-		d.reject = 1;
-		in->refuse = 1;
-	}
 	memset(&e, 0, sizeof(e));
 	e.proto = proto;
 	e.name = n->s;
@@ -209,8 +222,8 @@ blocks(struct inspect *in, const struct tuple *t, enum proto proto,
 {
 	struct decision	 d;
 
-	policy_decide(in->policy, n, proto, t->l4 == IPPROTO_TCP, in->client,
-	    &d);
+	policy_decide(in->policy, n, proto, t->l4 == IPPROTO_TCP, 0,
+	    in->client, &d);
 	return (d.action == EVENT_BLOCK);
 }
 
@@ -268,7 +281,7 @@ judge_dns(struct inspect *in, const struct tuple *t, const uint8_t *msg,
 {
 	struct dns_query	 q;
 	struct dns_question	 extra;
-	enum verdict		 v, worst = VERDICT_PASS;
+	enum verdict		 worst = VERDICT_PASS;
 	int			 i, bad, more = 0;
 
 	stats_inc(in->stats, STAT_PROTO_DNS);
@@ -288,8 +301,7 @@ judge_dns(struct inspect *in, const struct tuple *t, const uint8_t *msg,
 		stats_inc(in->stats, STAT_ERR_DNS);
 		if (worst != VERDICT_PASS)
 			return (worst);
-		v = policy_default(in->policy, tcp);
-		return (v == VERDICT_ALLOW ? VERDICT_PASS : v);
+		return (policy_default(in->policy, 1, tcp));
 	}
 	if (worst == VERDICT_DROP && in->reject)
 		inspect_answer_dns(in, t, msg, &q, in->refuse ?
@@ -366,14 +378,144 @@ inspect_udp(struct inspect *in, const struct packet *pk)
 	if (pk->t.dport == 53)
 		return (judge_dns(in, &pk->t, pk->payload, pk->plen, 0));
 	if (pk->t.sport == 53)
-		return (enforce_answer(in, pk));
+		return (judge_answer(in, pk));
 	stats_inc(in->stats, STAT_PROTO_OTHER);
-	if (enforce_port(in, pk) == VERDICT_BLOCK)
+	if (judge_port(in, pk) == VERDICT_BLOCK)
 		return (VERDICT_BLOCK);
 	memset(&s, 0, sizeof(s));
 	s.proto = PROTO_NONE;
 	s.none = "UDP names no host";
-	return (enforce_flow(in, &pk->t, &s, VERDICT_ALLOW));
+	return (judge_flow(in, &pk->t, &s, VERDICT_ALLOW));
+}
+
+/*
+ * A flow's first message has been judged by its name (s; verdict v);
+ * now by where it goes (see enforce.c and policy_flow()).  Returns v,
+ * or VERDICT_BLOCK when the address blocks what the name did not.
+ */
+static enum verdict
+judge_flow(struct inspect *in, const struct tuple *t, const struct seen *s,
+    enum verdict v)
+{
+	struct enforce_rule	 r;
+	struct flow_name	 fn;
+	struct decision		 d;
+	struct event		 e;
+
+	if (s->decided || !enforce_addr(in->policy->lists, in->learn, &t->dst,
+	    in->now_ms, &r))
+		return (v);
+	fn.named = s->name != NULL;
+	fn.allowed = s->allowed;
+	fn.ech = s->ech;
+	fn.none = s->none;
+	policy_flow(r.list, &fn, in->client, &d);
+	if (d.action == EVENT_NONE)
+		return (v);
+	memset(&e, 0, sizeof(e));
+	e.proto = s->proto;
+	e.name = s->name != NULL ? s->name->s : NULL;
+	e.rule = r.rule;
+	e.match = r.match;
+	e.alpn = s->alpn;
+	e.ech = s->ech;
+	e.t = t;
+	inspect_event(in, &e, &d);
+	return (d.action == EVENT_BLOCK ? VERDICT_BLOCK : v);
+}
+
+/*
+ * The first packet of a TCP or UDP flow (a SYN, or a new UDP flow past
+ * DNS) toward a port a list claims.  Returns VERDICT_PASS when no list
+ * claims it, or when the list only audits: the flow is still judged by
+ * its name.
+ */
+static enum verdict
+judge_port(struct inspect *in, const struct packet *pk)
+{
+	struct enforce_rule	 r;
+	struct decision		 d;
+	struct event		 e;
+
+	if (!enforce_port(in->policy->lists, pk->t.dport, &r))
+		return (VERDICT_PASS);
+	memset(&d, 0, sizeof(d));
+	policy_apply(r.list, 0, 1, in->client, &d);
+	memset(&e, 0, sizeof(e));
+	e.proto = PROTO_NONE;
+	e.rule = r.rule;
+	e.match = r.match;
+	e.reason = "a service port of the list";
+	e.t = &pk->t;
+	inspect_event(in, &e, &d);
+	return (d.action == EVENT_BLOCK ? VERDICT_BLOCK : VERDICT_PASS);
+}
+
+/*
+ * A DNS response on its way to the client.  When its question, or a
+ * name its CNAME chain leads to, is covered by a block or audit rule,
+ * the event records the addresses it gave, and a block list's
+ * addresses are learned.  A response that reaches a blocked name
+ * through an alias is dropped (or refused, for reject lists) like the
+ * query would have been.  The answer is read once, by dns.c.
+ */
+static enum verdict
+judge_answer(struct inspect *in, const struct packet *pk)
+{
+	struct dns_query	 q;
+	struct dns_answer	 ans;
+	struct decision		 d, best;
+	const struct name	*nm, *hit = NULL;
+	struct tuple		 back;
+	struct event		 e;
+	int			 i;
+
+	stats_inc(in->stats, STAT_DNS_ANSWERS);
+	if (dns_parse_response(pk->payload, pk->plen, &q, &ans) == -1) {
+		stats_inc(in->stats, STAT_ERR_DNS);
+		return (VERDICT_PASS);
+	}
+	if (q.nq == 0 || q.q[0].name.len == 0)
+		return (VERDICT_PASS);
+	memset(&best, 0, sizeof(best));
+	for (i = -1; i < ans.nchain && best.action != EVENT_BLOCK; i++) {
+		nm = i < 0 ? &q.q[0].name : &ans.chain[i];
+		policy_decide(in->policy, nm, PROTO_DNS, 0, 0, in->client, &d);
+		if (d.action > best.action) {
+			best = d;
+			hit = nm;
+		}
+	}
+	if (best.action == EVENT_NONE)
+		return (VERDICT_PASS);
+	if (best.learn)
+		stats_add(in->stats, STAT_LEARNED, (uint64_t)enforce_learn(
+		    in->learn, &ans, hit->s, best.list->name, in->now_ms));
+	/* the event reads as the query did: from the client */
+	back.src = pk->t.dst;
+	back.dst = pk->t.src;
+	back.sport = pk->t.dport;
+	back.dport = pk->t.sport;
+	back.l4 = pk->t.l4;
+	memset(&e, 0, sizeof(e));
+	e.proto = PROTO_DNS;
+	e.answer = 1;
+	e.name = q.q[0].name.s;
+	e.qtype = q.q[0].qtype;
+	e.answers = ans.addr;
+	e.nanswers = ans.naddr;
+	e.rule = hit->s + best.res.offset;
+	e.match = match_kind_name(best.res.kind);
+	if (hit != &q.q[0].name)
+		e.reason = "reached through a CNAME";
+	e.t = &back;
+	inspect_event(in, &e, &best);
+	if (best.action != EVENT_BLOCK)
+		return (VERDICT_PASS);
+	if (e.reject)
+		inspect_answer_dns(in, &back, pk->payload, &q,
+		    (enum dns_reject)in->policy->reject_dns);
+	return (VERDICT_DROP);
 }
 
 /*
@@ -463,7 +605,7 @@ judge_tls(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
 	s.alpn = h.alpn;
 	if (h.has_sni && !is_address(&h.sni))
 		v = decide(in, &f->t, PROTO_TLS, &h.sni, 0, &h, &s);
-	done(j, enforce_flow(in, &f->t, &s, v));
+	done(j, judge_flow(in, &f->t, &s, v));
 }
 
 /* Judge name n of an HTTP request unless v already blocks. */
@@ -516,7 +658,7 @@ judge_http(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
 		v = judge_host(in, f, &r.host_last, &s, v);
 	if (r.has_target)
 		v = judge_host(in, f, &r.target, &s, v);
-	done(j, enforce_flow(in, &f->t, &s, v));
+	done(j, judge_flow(in, &f->t, &s, v));
 }
 
 /*
@@ -543,7 +685,7 @@ judge_bytes(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
 			stats_inc(in->stats, STAT_PROTO_OTHER);
 			memset(&s, 0, sizeof(s));
 			s.none = "neither TLS nor HTTP";
-			done(j, enforce_flow(in, &f->t, &s, VERDICT_ALLOW));
+			done(j, judge_flow(in, &f->t, &s, VERDICT_ALLOW));
 			return;
 		} else
 			return;		/* too few bytes to tell */
@@ -607,7 +749,7 @@ inspect_tcp(struct inspect *in, const struct packet *pk)
 		return (VERDICT_PASS);
 	}
 	if ((pk->tcpflags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN) {
-		if (enforce_port(in, pk) == VERDICT_BLOCK) {
+		if (judge_port(in, pk) == VERDICT_BLOCK) {
 			if (f != NULL)
 				flow_remove(in->flows, f);
 			if (in->reject)
@@ -673,14 +815,11 @@ inspect_packet(struct inspect *in, const uint8_t *buf, size_t len)
 	/* a DNS response goes to the client */
 	answer = pk.t.l4 == IPPROTO_UDP && pk.t.sport == 53 &&
 	    pk.t.dport != 53;
-	in->client = in->policy->mode == MODE_AUDIT ? CLIENT_AUDIT :
-	    CLIENT_BLOCK;
-	if (policy_client(in->policy, answer ? &pk.t.dst : &pk.t.src,
-	    &in->client) && in->client == CLIENT_EXEMPT) {
+	in->client = policy_client(in->policy, answer ? &pk.t.dst : &pk.t.src);
+	if (in->client == CLIENT_EXEMPT) {
 		stats_inc(in->stats, STAT_EXEMPT);
-		if (pk.t.l4 == IPPROTO_TCP || (!answer && pk.t.dport != 53))
-			return (VERDICT_ALLOW);
-		return (VERDICT_PASS);
+		return (policy_exempt(pk.t.l4 == IPPROTO_TCP,
+		    answer || pk.t.dport == 53));
 	}
 	if (pk.t.l4 == IPPROTO_UDP)
 		return (inspect_udp(in, &pk));

@@ -15,10 +15,11 @@
 
 #include <arpa/inet.h>
 
+#include <ares.h>
+
 #include "dns.h"
 #include "packet.h"
 #include "pcap.h"
-#include "resolve.h"
 
 #define MSG_MAX		1024
 
@@ -203,6 +204,60 @@ test_responses(void **state)
 	}
 }
 
+#define ORACLE_MAX	16
+
+/*
+ * The A (qtype 1) or AAAA (28) addresses of msg as c-ares reads them:
+ * an independent reader to hold dns_parse_response() against.  How
+ * many, or -1 when c-ares cannot read it.
+ */
+static int
+ares_addrs(const uint8_t *msg, size_t len, uint16_t qtype, struct addr *out,
+    uint32_t *ttl)
+{
+	struct ares_addrttl	 a4[ORACLE_MAX];
+	struct ares_addr6ttl	 a6[ORACLE_MAX];
+	int			 n = ORACLE_MAX, i, rc;
+
+	rc = qtype == 1 ? ares_parse_a_reply(msg, (int)len, NULL, a4, &n) :
+	    ares_parse_aaaa_reply(msg, (int)len, NULL, a6, &n);
+	if (rc == ARES_ENODATA)
+		return (0);
+	if (rc != ARES_SUCCESS)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].family = qtype == 1 ? AF_INET : AF_INET6;
+		if (qtype == 1)
+			out[i].u.v4 = a4[i].ipaddr;
+		else
+			memcpy(&out[i].u.v6, &a6[i].ip6addr, 16);
+		ttl[i] = (uint32_t)(qtype == 1 ? a4[i].ttl : a6[i].ttl);
+	}
+	return (n);
+}
+
+/* dns_parse_response() and c-ares agree on the addresses of msg. */
+static void
+expect_same_addrs(const uint8_t *msg, size_t len, uint16_t qtype, int want)
+{
+	struct dns_query	 q;
+	struct dns_answer	 ans;
+	struct addr		 a[ORACLE_MAX];
+	uint32_t		 ttl[ORACLE_MAX];
+	int			 n, i;
+
+	n = ares_addrs(msg, len, qtype, a, ttl);
+	assert_int_equal(n, want);
+	assert_int_equal(dns_parse_response(msg, len, &q, &ans), 0);
+	assert_int_equal(ans.naddr, n);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(ans.addr[i].family, a[i].family);
+		assert_memory_equal(ans.addr[i].u.b, a[i].u.b, 16);
+		assert_int_equal(ans.ttl[i], ttl[i]);
+	}
+}
+
 /*
  * dnsmasq's answers for cdn-alias.example.net (A over IPv4, AAAA over
  * IPv6): two CNAMEs, cdn-edge.example.net and then
@@ -222,38 +277,36 @@ test_response_chain(void **state)
 	};
 	uint8_t			 msg[MSG_MAX];
 	struct dns_query	 q;
-	struct name		 chain[4];
-	struct addr		 a[RESOLVE_ADDRMAX], want;
-	uint32_t		 ttl[RESOLVE_ADDRMAX];
+	struct dns_answer	 ans;
+	struct addr		 want;
 	size_t			 i, len, cut;
 
 	(void)state;
 	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
 		len = udp_payload(caps[i].file, 53, 0, msg, sizeof(msg));
-		assert_int_equal(dns_parse_response(msg, len, &q, chain, 4), 2);
+		assert_int_equal(dns_parse_response(msg, len, &q, &ans), 0);
+		assert_int_equal(ans.nchain, 2);
 		assert_int_equal(q.nq, 1);
 		assert_string_equal(q.q[0].name.s, "cdn-alias.example.net");
 		assert_int_equal(q.q[0].qtype, caps[i].qtype);
-		assert_string_equal(chain[0].s, "cdn-edge.example.net");
-		assert_string_equal(chain[1].s, "dnl-07.geo.kaspersky.com");
-		/* room for one: the first link only */
-		assert_int_equal(dns_parse_response(msg, len, &q, chain, 1), 1);
-		assert_int_equal(resolve_answer(msg, len, caps[i].qtype, a, ttl,
-		    RESOLVE_ADDRMAX), 1);
+		assert_string_equal(ans.chain[0].s, "cdn-edge.example.net");
+		assert_string_equal(ans.chain[1].s, "dnl-07.geo.kaspersky.com");
+		/* the address, read once, as c-ares reads it */
+		assert_int_equal(ans.naddr, 1);
 		memset(&want, 0, sizeof(want));
 		want.family = caps[i].qtype == 1 ? AF_INET : AF_INET6;
 		inet_pton(want.family, caps[i].addr, want.u.b);
-		assert_int_equal(a[0].family, want.family);
-		assert_memory_equal(a[0].u.b, want.u.b,
+		assert_int_equal(ans.addr[0].family, want.family);
+		assert_memory_equal(ans.addr[0].u.b, want.u.b,
 		    want.family == AF_INET ? 4 : 16);
+		expect_same_addrs(msg, len, caps[i].qtype, 1);
 		/* a cut answer: the chain stops where the bytes do */
 		for (cut = DNS_HEADER_LEN; cut < len; cut++)
-			assert_true(dns_parse_response(msg, cut, &q, chain, 4) <=
-			    2);
+			if (dns_parse_response(msg, cut, &q, &ans) == 0)
+				assert_true(ans.nchain <= 2 && ans.naddr <= 1);
 		/* the query is not a response */
 		len = udp_payload(caps[i].file, 0, 53, msg, sizeof(msg));
-		assert_int_equal(dns_parse_response(msg, len, &q, chain, 4),
-		    -1);
+		assert_int_equal(dns_parse_response(msg, len, &q, &ans), -1);
 	}
 }
 
@@ -281,9 +334,7 @@ test_reply(void **state)
 {
 	uint8_t			 msg[MSG_MAX], r[DNS_REPLY_MAX];
 	struct dns_query	 q, rq;
-	struct name		 chain[2];
-	struct addr		 a[RESOLVE_ADDRMAX];
-	uint32_t		 ttl[RESOLVE_ADDRMAX];
+	struct dns_answer	 ans;
 	size_t			 len;
 	int			 n;
 
@@ -296,10 +347,10 @@ test_reply(void **state)
 	expect_reply_header(r, 43526, 0x8183, 0, 0);
 	assert_memory_equal(r + DNS_HEADER_LEN, msg + DNS_HEADER_LEN,
 	    len - DNS_HEADER_LEN);
-	assert_int_equal(dns_parse_response(r, (size_t)n, &rq, chain, 2), 0);
+	assert_int_equal(dns_parse_response(r, (size_t)n, &rq, &ans), 0);
+	assert_int_equal(ans.nchain, 0);
 	assert_string_equal(rq.q[0].name.s, "ds.kaspersky.com");
-	assert_int_equal(resolve_answer(r, (size_t)n, 1, a, ttl,
-	    RESOLVE_ADDRMAX), 0);		/* NXDOMAIN: no address */
+	expect_same_addrs(r, (size_t)n, 1, 0);	/* NXDOMAIN: no address */
 
 	n = dns_build_reply(msg, &q, DNS_REJECT_REFUSED, 10, r, sizeof(r));
 	expect_reply_header(r, 43526, 0x8185, 0, 0);
@@ -307,11 +358,11 @@ test_reply(void **state)
 	/* the sink: 0.0.0.0 for 42 seconds */
 	n = dns_build_reply(msg, &q, DNS_REJECT_SINK, 42, r, sizeof(r));
 	expect_reply_header(r, 43526, 0x8180, 1, 0);
-	assert_int_equal(resolve_answer(r, (size_t)n, 1, a, ttl,
-	    RESOLVE_ADDRMAX), 1);
-	assert_int_equal(a[0].family, AF_INET);
-	assert_int_equal(a[0].u.v4.s_addr, 0);
-	assert_int_equal(ttl[0], 42);
+	expect_same_addrs(r, (size_t)n, 1, 1);
+	assert_int_equal(dns_parse_response(r, (size_t)n, &rq, &ans), 0);
+	assert_int_equal(ans.addr[0].family, AF_INET);
+	assert_int_equal(ans.addr[0].u.v4.s_addr, 0);
+	assert_int_equal(ans.ttl[0], 42);
 
 	/* too small a buffer: refused, nothing half written counts */
 	assert_int_equal(dns_build_reply(msg, &q, DNS_REJECT_SINK, 42, r,
@@ -336,11 +387,11 @@ test_reply(void **state)
 	len = udp_payload("dns-cname6.pcap", 0, 53, msg, sizeof(msg));
 	assert_int_equal(dns_parse_query(msg, len, &q), 0);
 	n = dns_build_reply(msg, &q, DNS_REJECT_SINK, 7, r, sizeof(r));
-	assert_int_equal(resolve_answer(r, (size_t)n, 28, a, ttl,
-	    RESOLVE_ADDRMAX), 1);
-	assert_int_equal(a[0].family, AF_INET6);
-	assert_true(IN6_IS_ADDR_UNSPECIFIED(&a[0].u.v6));
-	assert_int_equal(ttl[0], 7);
+	expect_same_addrs(r, (size_t)n, 28, 1);
+	assert_int_equal(dns_parse_response(r, (size_t)n, &rq, &ans), 0);
+	assert_int_equal(ans.addr[0].family, AF_INET6);
+	assert_true(IN6_IS_ADDR_UNSPECIFIED(&ans.addr[0].u.v6));
+	assert_int_equal(ans.ttl[0], 7);
 }
 
 /* Every cut of a real query fails, and says where. */
