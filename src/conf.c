@@ -95,6 +95,7 @@ static void	parse_default_verdict(struct parser *);
 static void	parse_fail_open(struct parser *);
 static void	parse_verdict(struct parser *);
 static void	parse_malformed(struct parser *);
+static void	parse_exception(struct parser *);
 static void	parse_mark(struct parser *);
 static void	parse_limit(struct parser *);
 static void	parse_events(struct parser *);
@@ -133,6 +134,7 @@ static const struct keyword keywords[] = {
 	{ "control",	parse_control },
 	{ "default-verdict", parse_default_verdict },
 	{ "events",	parse_events },
+	{ "exception",	parse_exception },
 	{ "fail-open",	parse_fail_open },
 	{ "include",	parse_include },
 	{ "iplist",	parse_list },
@@ -612,6 +614,42 @@ parse_malformed(struct parser *ps)
 	ps->conf->malformed_block = (ps->tok[1].s[0] == 'b');
 }
 
+/* exception kind|all guard | pass | drop | reject */
+static void
+parse_exception(struct parser *ps)
+{
+	int	 k, a;
+
+	if (ps->ntok != 3) {
+		conf_error(ps, "usage: exception kind guard | pass | drop | "
+		    "reject");
+		return;
+	}
+	for (a = EXCA_GUARD; a <= EXCA_REJECT &&
+	    strcmp(ps->tok[2].s, conf_exc_action_name(a)) != 0; a++)
+		;
+	if (a > EXCA_REJECT) {
+		conf_error(ps, "exception: unknown action \"%s\" (guard, pass, "
+		    "drop or reject)", ps->tok[2].s);
+		return;
+	}
+	if (strcmp(ps->tok[1].s, "all") == 0) {
+		for (k = 0; k < EXC_MAX; k++)
+			ps->conf->exception[k] = (uint8_t)a;
+		return;
+	}
+	for (k = 0; k < EXC_MAX &&
+	    strcmp(ps->tok[1].s, conf_exception_name(k)) != 0; k++)
+		;
+	if (k == EXC_MAX) {
+		conf_error(ps, "exception: unknown kind \"%s\" (gather-buffers, "
+		    "gather-bytes, segments, overlap, midstream, malformed or "
+		    "all)", ps->tok[1].s);
+		return;
+	}
+	ps->conf->exception[k] = (uint8_t)a;
+}
+
 /* fail-open yes | no */
 static void
 parse_fail_open(struct parser *ps)
@@ -1085,6 +1123,8 @@ conf_new(const char *path, const char *listsdir)
 	conf->reject_ttl = 10;
 	conf->resolve = 1;
 	conf->refuse_svcb = 1;
+	/* copies that differ cannot be judged by one of them: drop */
+	conf->exception[EXC_OVERLAP] = EXCA_DROP;
 	return (conf);
 }
 
@@ -1199,6 +1239,28 @@ conf_action_name(enum conf_action a)
 }
 
 const char *
+conf_exception_name(enum conf_exception k)
+{
+	static const char *const names[EXC_MAX] = {
+		[EXC_GATHER_BUFFERS] = "gather-buffers",
+		[EXC_GATHER_BYTES] = "gather-bytes",
+		[EXC_SEGMENTS] = "segments",
+		[EXC_OVERLAP] = "overlap",
+		[EXC_MIDSTREAM] = "midstream",
+		[EXC_MALFORMED] = "malformed",
+	};
+
+	return ((unsigned)k < EXC_MAX ? names[k] : "?");
+}
+
+const char *
+conf_exc_action_name(enum conf_exc_action a)
+{
+	return (a == EXCA_PASS ? "pass" : a == EXCA_DROP ? "drop" :
+	    a == EXCA_REJECT ? "reject" : "guard");
+}
+
+const char *
 conf_client_name(enum client_policy p)
 {
 	return (p == CLIENT_EXEMPT ? "exempt" : p == CLIENT_AUDIT ? "audit" :
@@ -1260,6 +1322,9 @@ conf_print(FILE *f, const struct conf *c)
 	fprintf(f, "verdict %s\n", c->verdict_accept ? "accept" : "repeat");
 	fprintf(f, "malformed %s\n", c->malformed_block ? "block" :
 	    "default");
+	for (k = 0; k < EXC_MAX; k++)
+		fprintf(f, "exception %s %s\n", conf_exception_name(k),
+		    conf_exc_action_name(c->exception[k]));
 	fprintf(f, "mark mask 0x%08x seen 0x%08x allow 0x%08x block 0x%08x\n",
 	    c->mark_mask, c->mark_seen, c->mark_allow, c->mark_block);
 	for (k = 0; k < LIMIT_MAX; k++)

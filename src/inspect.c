@@ -21,6 +21,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,7 +56,7 @@ static enum verdict	inspect_tcp(struct inspect *, const struct packet *);
 static enum verdict	judge_dns(struct inspect *, const struct tuple *,
 			    const uint8_t *, size_t, int);
 static enum verdict	judge_dns_stream(struct inspect *, struct flow *,
-			    const struct packet *);
+			    const struct packet *, uint32_t);
 static void		judge_bytes(struct inspect *, struct flow *,
 			    const uint8_t *, size_t, struct judged *);
 static void		judge_tls(struct inspect *, struct flow *,
@@ -65,7 +66,7 @@ static void		judge_http(struct inspect *, struct flow *,
 static enum verdict	judge_host(struct inspect *, struct flow *,
 			    const struct name *, struct seen *, enum verdict);
 static enum verdict	judge_stream(struct inspect *, struct flow *,
-			    const struct packet *);
+			    const struct packet *, uint32_t);
 static enum verdict	judge_flow(struct inspect *, const struct tuple *,
 			    const struct seen *, enum verdict);
 static enum verdict	judge_port(struct inspect *, const struct packet *);
@@ -80,7 +81,11 @@ static enum verdict	judge_question(struct inspect *, const struct tuple *,
 static int		is_canary(const struct dns_query *);
 static int		is_address(const struct name *);
 static enum verdict	fail(struct inspect *, enum stats_id, int);
+static enum verdict	exception(struct inspect *, struct flow *,
+			    enum conf_exception, enum stats_id);
+static int		in_sequence(const struct flow *, const struct packet *);
 static void		reset_tcp(struct inspect *, const struct packet *);
+static struct flow	*add_flow(struct inspect *, const struct tuple *);
 static void		done(struct judged *, enum verdict);
 
 /* Set up a queue thread's inspector from the configuration. */
@@ -116,6 +121,42 @@ fail(struct inspect *in, enum stats_id why, int tcp)
 {
 	stats_inc(in->stats, why);
 	return (policy_default(in->policy, 0, tcp));
+}
+
+/*
+ * A TCP flow the daemon cannot judge (kind k, counted as why): the
+ * exception policy decides, with the list that claims the flow's
+ * address if any (policy_exception()); the event names the kind.
+ */
+static enum verdict
+exception(struct inspect *in, struct flow *f, enum conf_exception k,
+    enum stats_id why)
+{
+	struct enforce_rule	 r;
+	struct decision		 d;
+	struct event		 e;
+	char			 reason[128];
+	int			 claimed;
+
+	stats_inc(in->stats, why);
+	claimed = enforce_addr(in->policy->lists, in->learn, &f->t.dst,
+	    in->now_ms, &r);
+	policy_exception(in->policy, k, claimed ? r.list : NULL, 1,
+	    in->client, &d);
+	stats_inc(in->stats, d.verdict == VERDICT_BLOCK ? STAT_EXC_BLOCKED :
+	    STAT_EXC_PASSED);
+	if (d.action == EVENT_NONE)
+		return (d.verdict);
+	snprintf(reason, sizeof(reason), "%s: %s", conf_exception_name(k),
+	    d.reason);
+	memset(&e, 0, sizeof(e));
+	e.proto = (enum proto)f->proto;
+	e.rule = claimed ? r.rule : conf_exception_name(k);
+	e.match = claimed ? r.match : "exception";
+	e.reason = reason;
+	e.t = &f->t;
+	inspect_event(in, &e, &d);
+	return (d.verdict);
 }
 
 static void
@@ -523,28 +564,33 @@ judge_answer(struct inspect *in, const struct packet *pk)
  * Each complete message is judged and dropped from the buffer.
  */
 static enum verdict
-judge_dns_stream(struct inspect *in, struct flow *f, const struct packet *pk)
+judge_dns_stream(struct inspect *in, struct flow *f, const struct packet *pk,
+    uint32_t seq)
 {
 	uint32_t	 have, need;
 	enum verdict	 v;
 
 	f->proto = PROTO_DNS;
 	if (flow_gather(in->flows, f) == -1)
-		return (fail(in, STAT_BOUND_BUFFERS, 1));
-	switch (stream_add(&f->st, pk->seq, pk->payload, pk->plen)) {
+		return (exception(in, f, EXC_GATHER_BUFFERS,
+		    STAT_BOUND_BUFFERS));
+	switch (stream_add(&f->st, seq, pk->payload, pk->plen)) {
 	case STREAM_TOO_SCATTERED:
-		return (fail(in, STAT_BOUND_SEGMENTS, 1));
+		return (exception(in, f, EXC_SEGMENTS, STAT_BOUND_SEGMENTS));
 	case STREAM_PAST_END:
-		return (fail(in, STAT_BOUND_GATHER, 1));
+		return (exception(in, f, EXC_GATHER_BYTES, STAT_BOUND_GATHER));
 	case STREAM_OK:
 		break;
 	}
+	if (f->st.conflict)
+		return (exception(in, f, EXC_OVERLAP, STAT_OVERLAPS));
 	while ((have = stream_contiguous(&f->st)) >= 2) {
 		need = 2 + ((uint32_t)f->st.buf[0] << 8 | f->st.buf[1]);
 		if (need == 2)
 			return (fail(in, STAT_ERR_DNS, 1));
 		if (need > f->st.cap)
-			return (fail(in, STAT_BOUND_GATHER, 1));
+			return (exception(in, f, EXC_GATHER_BYTES,
+			    STAT_BOUND_GATHER));
 		if (have < need)
 			break;
 		v = judge_dns(in, &f->t, f->st.buf + 2, need - 2, 1);
@@ -576,15 +622,15 @@ judge_tls(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
 	case TLS_NEED_MORE:
 		return;
 	case TLS_TOO_BIG:
-		done(j, fail(in, STAT_BOUND_GATHER, 1));
+		done(j, exception(in, f, EXC_GATHER_BYTES, STAT_BOUND_GATHER));
 		return;
 	case TLS_NOT_TLS:
-		done(j, fail(in, STAT_ERR_TLS, 1));
+		done(j, exception(in, f, EXC_MALFORMED, STAT_ERR_TLS));
 		return;
 	case TLS_MALFORMED:
 		if (!h.has_sni || is_address(&h.sni) ||
 		    !blocks(in, &f->t, PROTO_TLS, &h.sni)) {
-			done(j, fail(in, STAT_ERR_TLS, 1));
+			done(j, exception(in, f, EXC_MALFORMED, STAT_ERR_TLS));
 			return;
 		}
 		stats_inc(in->stats, STAT_ERR_TLS);
@@ -642,7 +688,7 @@ judge_http(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
 		return;
 	if (st == HTTP_NOT_HTTP || (st == HTTP_MALFORMED && !r.has_host &&
 	    !r.has_host_last && !r.has_target)) {
-		done(j, fail(in, STAT_ERR_HTTP, 1));
+		done(j, exception(in, f, EXC_MALFORMED, STAT_ERR_HTTP));
 		return;
 	}
 	if (st == HTTP_MALFORMED)
@@ -702,22 +748,26 @@ judge_bytes(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
  * anything else is gathered in a buffer from the pool.
  */
 static enum verdict
-judge_stream(struct inspect *in, struct flow *f, const struct packet *pk)
+judge_stream(struct inspect *in, struct flow *f, const struct packet *pk,
+    uint32_t seq)
 {
 	struct judged	 j;
 	enum stream_res	 res;
 	uint32_t	 have;
 
-	if (f->st.buf == NULL && pk->seq == f->base) {
+	if (f->st.buf == NULL && seq == f->base) {
 		judge_bytes(in, f, pk->payload, pk->plen, &j);
 		if (j.complete)
 			return (j.verdict);
 	}
 	if (flow_gather(in->flows, f) == -1)
-		return (fail(in, STAT_BOUND_BUFFERS, 1));
-	if ((res = stream_add(&f->st, pk->seq, pk->payload, pk->plen)) ==
+		return (exception(in, f, EXC_GATHER_BUFFERS,
+		    STAT_BOUND_BUFFERS));
+	if ((res = stream_add(&f->st, seq, pk->payload, pk->plen)) ==
 	    STREAM_TOO_SCATTERED)
-		return (fail(in, STAT_BOUND_SEGMENTS, 1));
+		return (exception(in, f, EXC_SEGMENTS, STAT_BOUND_SEGMENTS));
+	if (f->st.conflict)
+		return (exception(in, f, EXC_OVERLAP, STAT_OVERLAPS));
 	f->state = FLOW_GATHER;
 	if ((have = stream_contiguous(&f->st)) == 0)
 		return (VERDICT_PASS);	/* the start is still missing */
@@ -725,8 +775,25 @@ judge_stream(struct inspect *in, struct flow *f, const struct packet *pk)
 	if (j.complete)
 		return (j.verdict);
 	if (res == STREAM_PAST_END || have == f->st.cap)
-		return (fail(in, STAT_BOUND_GATHER, 1));
+		return (exception(in, f, EXC_GATHER_BYTES, STAT_BOUND_GATHER));
 	return (VERDICT_PASS);
+}
+
+/*
+ * Is a segment's sequence number the one the server expects next (the
+ * client's bytes so far all in order)?  Only such a RST or FIN ends a
+ * connection (RFC 5961: an in-window RST that is not exact draws a
+ * challenge ACK and the connection lives on), so only it ends the
+ * flow's inspection.
+ */
+static int
+in_sequence(const struct flow *f, const struct packet *pk)
+{
+	uint32_t	 next = f->base;
+
+	if (f->st.buf != NULL)
+		next += stream_contiguous(&f->st);
+	return (!f->based || pk->seq == next);
 }
 
 /*
@@ -737,15 +804,19 @@ static enum verdict
 inspect_tcp(struct inspect *in, const struct packet *pk)
 {
 	struct flow	*f = flow_find(in->flows, &pk->t);
+	uint32_t	 seq = pk->seq;
 	enum verdict	 v;
 
 	if (f != NULL)
 		flow_touch(in->flows, f, in->now_ms);
 	if (f != NULL && f->state == FLOW_DECIDED)
 		return ((enum verdict)f->verdict);
-	if (pk->tcpflags & TCPF_RST) {
-		if (f != NULL)
+	if ((pk->tcpflags & TCPF_RST) || (pk->plen == 0 &&
+	    (pk->tcpflags & TCPF_FIN))) {
+		if (f != NULL && in_sequence(f, pk))
 			flow_remove(in->flows, f);
+		else if (f != NULL)
+			stats_inc(in->stats, STAT_OUT_OF_SEQUENCE);
 		return (VERDICT_PASS);
 	}
 	if ((pk->tcpflags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN) {
@@ -756,41 +827,59 @@ inspect_tcp(struct inspect *in, const struct packet *pk)
 				reset_tcp(in, pk);
 			return (VERDICT_BLOCK);
 		}
-		if (f == NULL && (f = flow_add(in->flows, &pk->t,
-		    in->now_ms)) == NULL) {
-			/* try again, mid-stream, at the first payload */
-			stats_inc(in->stats, STAT_BOUND_FLOWS);
-			return (VERDICT_PASS);
+		if (f == NULL)
+			f = add_flow(in, &pk->t);
+		if (!f->based) {
+			f->base = pk->seq + 1;
+			f->based = 1;
 		}
-		f->base = pk->seq + 1;
-		f->based = 1;
+		if (pk->plen == 0)
+			return (VERDICT_PASS);
+		/* TCP Fast Open: the data in the SYN starts the stream */
+		stats_inc(in->stats, STAT_TFO);
+		seq = pk->seq + 1;
+	} else if (pk->plen == 0)
 		return (VERDICT_PASS);
-	}
-	if (pk->plen == 0) {
-		if (f != NULL && (pk->tcpflags & TCPF_FIN))
-			flow_remove(in->flows, f);
-		return (VERDICT_PASS);
-	}
-	if (f == NULL) {
-		/* no SYN seen (a restart): the stream starts here */
-		if ((f = flow_add(in->flows, &pk->t, in->now_ms)) == NULL)
-			return (fail(in, STAT_BOUND_FLOWS, 1));
-		f->base = pk->seq;
-		f->based = 1;
+	else if (f == NULL) {
+		/* its start was never seen: its bytes cannot be read */
+		f = add_flow(in, &pk->t);
+		v = exception(in, f, EXC_MIDSTREAM, STAT_MIDSTREAM);
+		f->state = FLOW_DECIDED;
+		f->verdict = (uint8_t)v;
+		if (v == VERDICT_BLOCK && in->reject)
+			reset_tcp(in, pk);
+		return (v);
 	}
 	if (pk->t.dport == 53)
-		v = judge_dns_stream(in, f, pk);
+		v = judge_dns_stream(in, f, pk, seq);
 	else
-		v = judge_stream(in, f, pk);
+		v = judge_stream(in, f, pk, seq);
 	if (v == VERDICT_ALLOW || v == VERDICT_BLOCK) {
 		f->state = FLOW_DECIDED;
 		f->verdict = (uint8_t)v;
 		flow_release_buffer(in->flows, f);
-	} else if (pk->tcpflags & TCPF_FIN)
-		flow_remove(in->flows, f);
+	}
 	if (v == VERDICT_BLOCK && in->reject)
 		reset_tcp(in, pk);
 	return (v);
+}
+
+/*
+ * A new entry in the flow table.  A full table gives up its oldest
+ * flow, a decided one first (see flow_add()), rather than refuse a new
+ * one: refusing would let a flood of SYNs keep a connection out of
+ * sight.  Evictions are counted.
+ */
+static struct flow *
+add_flow(struct inspect *in, const struct tuple *t)
+{
+	struct flow	*f;
+	int		 evicted = 0;
+
+	f = flow_add(in->flows, t, in->now_ms, &evicted);
+	if (evicted)
+		stats_inc(in->stats, STAT_BOUND_FLOWS);
+	return (f);
 }
 
 /*

@@ -35,6 +35,10 @@ policy_new(const struct conf *conf, struct lists *ls)
 	p->malformed.name = (char *)"malformed";
 	p->malformed.category = (char *)"malformed";
 	p->malformed.action = ACTION_BLOCK;
+	memcpy(p->exception, conf->exception, sizeof(p->exception));
+	p->exceptions.name = (char *)"exception";
+	p->exceptions.category = (char *)"exception";
+	p->exceptions.action = ACTION_BLOCK;
 	for (i = 0; i < conf->nclients; i++)
 		cidr_builder_add(b, &conf->clients[i].net,
 		    conf->clients[i].plen, conf->clients[i].policy);
@@ -101,6 +105,42 @@ policy_default(const struct policy *p, int dns, int tcp)
 	if (p->default_drop)
 		return (tcp ? VERDICT_BLOCK : VERDICT_DROP);
 	return (tcp && !dns ? VERDICT_ALLOW : VERDICT_PASS);
+}
+
+/*
+ * What a TCP flow (tcp) or UDP one gets when the daemon cannot judge
+ * it: a bound was reached, the message does not parse, its copies
+ * differ, its start was never seen (kind k).  claimed is the list that
+ * claims the flow's address (a listed prefix, a learned address), or
+ * NULL.  guard, the default, gives the default verdict but never lets
+ * a claimed flow pass: it is judged by the claiming list, as a flow
+ * that names nothing.  pass and drop do what they say; reject also
+ * answers the client.  Every outcome has an event (the rule is the
+ * kind), so that a SOC sees the attempt.
+ */
+void
+policy_exception(const struct policy *p, enum conf_exception k,
+    const struct list *claimed, int tcp, enum client_policy cp,
+    struct decision *d)
+{
+	enum conf_exc_action	 a = (enum conf_exc_action)p->exception[k];
+
+	memset(d, 0, sizeof(*d));
+	d->reason = claimed != NULL ? "cannot judge the flow, whose address "
+	    "a list claims" : "cannot judge the flow";
+	if (a == EXCA_GUARD && claimed != NULL) {
+		policy_apply(claimed, 0, tcp, cp, d);
+		return;
+	}
+	if (a == EXCA_PASS || (a == EXCA_GUARD && !p->default_drop) ||
+	    cp == CLIENT_EXEMPT) {
+		d->list = &p->exceptions;
+		d->action = cp == CLIENT_EXEMPT ? EVENT_NONE : EVENT_ALLOW;
+		d->verdict = tcp ? VERDICT_ALLOW : VERDICT_PASS;
+		return;
+	}
+	policy_apply(&p->exceptions, 0, tcp, cp, d);
+	d->reject = d->action == EVENT_BLOCK && a == EXCA_REJECT;
 }
 
 /*

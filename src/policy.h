@@ -44,6 +44,8 @@ struct policy {
 	int			 refuse_svcb;	/* refuse HTTPS/SVCB queries */
 	int			 malformed_block;	/* block unclean names */
 	struct list		 malformed;	/* the rule they meet then */
+	uint8_t			 exception[EXC_MAX];	/* conf_exc_action */
+	struct list		 exceptions;	/* the rule bounds block by */
 	time_t			 loaded;
 };
 
@@ -95,6 +97,9 @@ void		 policy_apply(const struct list *, int, int, enum client_policy,
 void		 policy_flow(const struct list *, const struct flow_name *,
 		    enum client_policy, struct decision *);
 enum verdict	 policy_default(const struct policy *, int, int);
+void		 policy_exception(const struct policy *, enum conf_exception,
+		    const struct list *, int, enum client_policy,
+		    struct decision *);
 int		 policy_explain(const struct policy *, const char *,
 		    const struct addr *, struct explain *);
 void		 policy_explain_text(const struct explain *, const char *,
