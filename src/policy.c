@@ -27,6 +27,7 @@ policy_new(const struct conf *conf, struct lists *ls)
 	p->reject_ttl = conf->reject_ttl;
 	p->canary = conf->canary;
 	p->refuse_svcb = conf->refuse_svcb;
+	p->quic = conf->quic;
 	for (i = 0; i < conf->nclients; i++)
 		cidr_builder_add(b, &conf->clients[i].net,
 		    conf->clients[i].plen, conf->clients[i].policy);

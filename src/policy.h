@@ -37,6 +37,7 @@ struct policy {
 	uint32_t		 reject_ttl;
 	int			 canary;	/* answer the DoH canary */
 	int			 refuse_svcb;	/* refuse HTTPS/SVCB queries */
+	int			 quic;		/* enum conf_quic */
 	time_t			 loaded;
 };
 
