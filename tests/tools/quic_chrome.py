@@ -17,9 +17,13 @@ with it; the tests only read it.
         10.88.0.43:443 to a pcap file (LINKTYPE_RAW).  --gap leaves one
         CRYPTO piece out, so the ClientHello never completes.
     quic_chrome.py send HOST PORT NAME [--version 1|2] [--seed N]
-        [--count N] [--bind ADDR]
+        [--count N] [--bind ADDR] [--wait SECONDS]
         send the datagrams (repeated, new connection IDs, count times)
-        over UDP to HOST PORT, from one socket each time.
+        over UDP to HOST PORT, from one socket each time.  With --wait,
+        from a connected socket, then wait for the server's answer:
+        exit 0 when one came, 3 when the kernel reported the port
+        unreachable (an ICMP error), 2 after SECONDS of silence; the
+        time waited is printed.
 """
 
 import argparse
@@ -27,6 +31,7 @@ import random
 import socket
 import struct
 import sys
+import time
 
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -209,6 +214,7 @@ def main():
     ap.add_argument("--gap", action="store_true")
     ap.add_argument("--count", type=int, default=1)
     ap.add_argument("--bind")
+    ap.add_argument("--wait", type=float)
     a = ap.parse_args()
     if a.mode == "pcap":
         path, name = a.args
@@ -216,6 +222,8 @@ def main():
         return 0
     host, port, name = a.args
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    if a.wait is not None:
+        return probe(fam, host, int(port), name, a)
     for i in range(min(a.count, 1000)):
         s = socket.socket(fam, socket.SOCK_DGRAM)
         if a.bind:
@@ -224,6 +232,27 @@ def main():
             s.sendto(d, (host, int(port)))
         s.close()
     return 0
+
+
+def probe(fam, host, port, name, a):
+    """One handshake from a connected socket; how did the server answer?"""
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    if a.bind:
+        s.bind((a.bind, 0))
+    s.connect((host, port))
+    s.settimeout(min(a.wait, 30.0))
+    t0 = time.monotonic()
+    try:
+        for d in handshake(name, a.version, a.seed, a.gap):
+            s.send(d)
+        s.recv(65535)
+        rc, what = 0, "answered"
+    except ConnectionRefusedError:
+        rc, what = 3, "port unreachable"
+    except socket.timeout:
+        rc, what = 2, "no answer"
+    print("%s after %d ms" % (what, (time.monotonic() - t0) * 1000))
+    return rc
 
 
 if __name__ == "__main__":
