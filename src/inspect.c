@@ -56,6 +56,11 @@ static enum verdict	judge_stream(struct inspect *, struct flow *,
 			    const struct packet *);
 static int		judge_quic(struct inspect *, const struct packet *,
 			    enum verdict *);
+static enum verdict	quic_hello(struct inspect *, struct flow *,
+			    const struct quic_initial *);
+static enum verdict	fail_quic(struct inspect *, struct flow *,
+			    const struct tuple *, enum stats_id, int);
+static void		reject_quic(struct inspect *, const struct packet *);
 static enum verdict	decide(struct inspect *, const struct tuple *,
 			    enum proto, const struct name *, uint16_t,
 			    const struct tls_hello *, struct seen *);
@@ -451,6 +456,70 @@ fail_quic(struct inspect *in, struct flow *f, const struct tuple *t,
 }
 
 /*
+ * The CRYPTO data of a QUIC flow's Initial qi: read in place when one
+ * frame holds the whole ClientHello, else gathered in the flow's buffer
+ * until it is whole; then decided by its name.  The flow is decided
+ * unless more is needed (VERDICT_PASS).
+ */
+static enum verdict
+quic_hello(struct inspect *in, struct flow *f, const struct quic_initial *qi)
+{
+	struct tls_hello	 h;
+	struct seen		 s;
+	enum stream_res		 res = STREAM_OK;
+	enum tls_status		 ts = TLS_NEED_MORE;
+	enum verdict		 v = VERDICT_ALLOW;
+
+	if (f->st.buf == NULL && qi->nfrag > 0 && qi->frag[0].off == 0)
+		ts = tls_parse_handshake(qi->frag[0].p, qi->frag[0].len,
+		    in->scratchlen, &h);
+	if (ts == TLS_NEED_MORE) {
+		if (flow_gather(in->flows, f) == -1)
+			return (fail_quic(in, f, &f->t, STAT_BOUND_BUFFERS, 1));
+		if ((res = quic_gather(&f->st, qi)) == STREAM_TOO_SCATTERED)
+			return (fail_quic(in, f, &f->t, STAT_BOUND_SEGMENTS,
+			    1));
+		ts = tls_parse_handshake(f->st.buf, stream_contiguous(&f->st),
+		    f->st.cap, &h);
+	}
+	if (ts == TLS_NEED_MORE && res == STREAM_OK) {
+		f->state = FLOW_GATHER;
+		return (VERDICT_PASS);
+	}
+	if (ts != TLS_DONE)
+		return (fail_quic(in, f, &f->t, ts == TLS_NEED_MORE ||
+		    ts == TLS_TOO_BIG ? STAT_BOUND_GATHER : STAT_ERR_TLS, 1));
+	stats_inc(in->stats, STAT_PROTO_QUIC);
+	memset(&s, 0, sizeof(s));
+	s.proto = PROTO_QUIC;
+	s.none = "QUIC without a server name";
+	s.ech = h.ech;
+	s.alpn = h.alpn;
+	if (h.has_sni && !is_address(&h.sni))
+		v = decide(in, &f->t, PROTO_QUIC, &h.sni, 0, &h, &s);
+	v = enforce_flow(in, &f->t, &s, v);
+	f->state = FLOW_DECIDED;
+	f->verdict = (uint8_t)v;
+	flow_release_buffer(in->flows, f);
+	return (v);
+}
+
+/* Tell the client of a refused QUIC flow: ICMP port unreachable. */
+static void
+reject_quic(struct inspect *in, const struct packet *pk)
+{
+	struct tuple	 back;
+
+	back.src = pk->t.dst;
+	back.dst = pk->t.src;
+	back.sport = pk->t.dport;
+	back.dport = pk->t.sport;
+	back.l4 = IPPROTO_UDP;
+	stats_inc(in->stats, inject_unreach(in->inject, &back, in->ip,
+	    in->iplen) == 0 ? STAT_REJECTS : STAT_REJECT_ERRORS);
+}
+
+/*
  * QUIC to UDP port 443.  The CRYPTO data of a flow's client Initials is
  * gathered by offset (quic.h), with the keys of its first Initial's
  * DCID, until the ClientHello is whole; its name is then decided as a
@@ -466,12 +535,7 @@ judge_quic(struct inspect *in, const struct packet *pk, enum verdict *v)
 {
 	struct flow		*f = flow_find(in->flows, &pk->t);
 	struct quic_initial	 qi;
-	struct tls_hello	 h;
-	struct seen		 s;
-	struct tuple		 back;
 	enum quic_status	 qs;
-	enum stream_res		 res = STREAM_OK;
-	enum tls_status		 ts = TLS_NEED_MORE;
 	int			 keyed = f != NULL && f->q.version != 0;
 
 	if (in->policy->quic == QUIC_ALLOW || pk->plen == 0 ||
@@ -507,72 +571,23 @@ judge_quic(struct inspect *in, const struct packet *pk, enum verdict *v)
 	in->quic_version = quic_version_name(qi.version);
 	if (qs == QUIC_NOT_QUIC && f == NULL)
 		return (-1);
-	if (qs == QUIC_UNKNOWN_VERSION || qs == QUIC_NEGOTIATION) {
-		*v = fail_quic(in, f, &pk->t, STAT_QUIC_UNKNOWN, 0);
-		return (0);
-	}
-	if (qs != QUIC_OK) {
-		*v = fail_quic(in, f, &pk->t, STAT_ERR_QUIC, 0);
-		return (0);
-	}
-	if (f == NULL && (f = flow_add(in->flows, &pk->t, in->now_ms)) ==
-	    NULL) {
+	if (qs != QUIC_OK)
+		*v = fail_quic(in, f, &pk->t, qs == QUIC_UNKNOWN_VERSION ||
+		    qs == QUIC_NEGOTIATION ? STAT_QUIC_UNKNOWN : STAT_ERR_QUIC,
+		    0);
+	else if (f == NULL && (f = flow_add(in->flows, &pk->t, in->now_ms)) ==
+	    NULL)
 		*v = fail_quic(in, NULL, &pk->t, STAT_BOUND_FLOWS, 1);
-		return (0);
-	}
-	f->proto = PROTO_QUIC;
-	if (f->q.version == 0) {
-		f->q.version = qi.version;
-		f->q.cidlen = qi.dcidlen;
-		memcpy(f->q.cid, qi.dcid, qi.dcidlen);
-	}
-	/* the common case: the whole ClientHello in one frame, read there */
-	if (f->st.buf == NULL && qi.nfrag > 0 && qi.frag[0].off == 0)
-		ts = tls_parse_handshake(qi.frag[0].p, qi.frag[0].len,
-		    in->scratchlen, &h);
-	if (ts == TLS_NEED_MORE) {
-		if (flow_gather(in->flows, f) == -1) {
-			*v = fail_quic(in, f, &pk->t, STAT_BOUND_BUFFERS, 1);
-			return (0);
+	else {
+		f->proto = PROTO_QUIC;
+		if (f->q.version == 0) {
+			f->q.version = qi.version;
+			f->q.cidlen = qi.dcidlen;
+			memcpy(f->q.cid, qi.dcid, qi.dcidlen);
 		}
-		if ((res = quic_gather(&f->st, &qi)) == STREAM_TOO_SCATTERED) {
-			*v = fail_quic(in, f, &pk->t, STAT_BOUND_SEGMENTS, 1);
-			return (0);
-		}
-		ts = tls_parse_handshake(f->st.buf, stream_contiguous(&f->st),
-		    f->st.cap, &h);
-	}
-	if (ts == TLS_NEED_MORE && res == STREAM_OK) {
-		f->state = FLOW_GATHER;
-		*v = VERDICT_PASS;
-		return (0);
-	}
-	if (ts != TLS_DONE) {
-		*v = fail_quic(in, f, &pk->t, ts == TLS_NEED_MORE ||
-		    ts == TLS_TOO_BIG ? STAT_BOUND_GATHER : STAT_ERR_TLS, 1);
-		return (0);
-	}
-	stats_inc(in->stats, STAT_PROTO_QUIC);
-	memset(&s, 0, sizeof(s));
-	s.proto = PROTO_QUIC;
-	s.none = "QUIC without a server name";
-	s.ech = h.ech;
-	s.alpn = h.alpn;
-	*v = VERDICT_ALLOW;
-	if (h.has_sni && !is_address(&h.sni))
-		*v = decide(in, &f->t, PROTO_QUIC, &h.sni, 0, &h, &s);
-	*v = enforce_flow(in, &f->t, &s, *v);
-	f->state = FLOW_DECIDED;
-	f->verdict = (uint8_t)*v;
-	flow_release_buffer(in->flows, f);
-	if (*v == VERDICT_BLOCK && in->reject) {
-		back.src = pk->t.dst;
-		back.dst = pk->t.src;
-		back.sport = pk->t.dport;
-		back.dport = pk->t.sport;
-		back.l4 = IPPROTO_UDP;
-		stats_inc(in->stats, inject_unreach(in->inject, &back, in->ip,
-		    in->iplen) == 0 ? STAT_REJECTS : STAT_REJECT_ERRORS);
+		*v = quic_hello(in, f, &qi);
+		if (*v == VERDICT_BLOCK && in->reject)
+			reject_quic(in, pk);
 	}
 	return (0);
 }

@@ -75,7 +75,8 @@ static const struct quic_version versions[] = {
 };
 
 struct quic_crypto {
-	EVP_KDF_CTX		*kdf;
+	EVP_KDF_CTX		*extract;	/* HKDF-Extract, SHA-256 */
+	EVP_KDF_CTX		*expand;	/* HKDF-Expand, SHA-256 */
 	EVP_CIPHER		*gcm;
 	EVP_CIPHER		*ecb;
 	EVP_CIPHER_CTX		*aead;
@@ -100,7 +101,8 @@ struct quic_cursor {
 };
 
 static const struct quic_version *quic_find_version(uint32_t);
-static int	quic_hkdf(struct quic_crypto *, int, const uint8_t *, size_t,
+static EVP_KDF_CTX *quic_kdf(EVP_KDF *, int);
+static int	quic_hkdf(EVP_KDF_CTX *, const uint8_t *, size_t,
 		    const uint8_t *, size_t, const uint8_t *, size_t,
 		    uint8_t *, size_t);
 static int	quic_expand_label(struct quic_crypto *, const uint8_t *,
@@ -108,7 +110,7 @@ static int	quic_expand_label(struct quic_crypto *, const uint8_t *,
 static void	quic_fail(struct quic_cursor *, const char *);
 static uint64_t	quic_get(struct quic_cursor *, size_t, const char *);
 static uint64_t	quic_varint(struct quic_cursor *, const char *);
-static const uint8_t *quic_take(struct quic_cursor *, size_t, const char *);
+static const uint8_t *quic_take(struct quic_cursor *, uint64_t, const char *);
 static enum quic_status quic_packet(struct quic_crypto *,
 		    struct quic_cursor *, const uint8_t *, const uint8_t *,
 		    size_t, struct quic_initial *);
@@ -126,15 +128,16 @@ quic_crypto_new(void)
 	EVP_KDF			*kdf;
 
 	c = xcalloc(1, sizeof(*c));
-	kdf = EVP_KDF_fetch(NULL, OSSL_KDF_NAME_HKDF, NULL);
-	if (kdf != NULL)
-		c->kdf = EVP_KDF_CTX_new(kdf);
+	if ((kdf = EVP_KDF_fetch(NULL, OSSL_KDF_NAME_HKDF, NULL)) != NULL) {
+		c->extract = quic_kdf(kdf, EVP_KDF_HKDF_MODE_EXTRACT_ONLY);
+		c->expand = quic_kdf(kdf, EVP_KDF_HKDF_MODE_EXPAND_ONLY);
+	}
 	EVP_KDF_free(kdf);
 	c->gcm = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
 	c->ecb = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
 	c->aead = EVP_CIPHER_CTX_new();
 	c->hpc = EVP_CIPHER_CTX_new();
-	if (c->kdf == NULL || c->gcm == NULL || c->ecb == NULL ||
+	if (c->extract == NULL || c->expand == NULL || c->gcm == NULL || c->ecb == NULL ||
 	    c->aead == NULL || c->hpc == NULL) {
 		quic_crypto_free(c);
 		return (NULL);
@@ -147,7 +150,8 @@ quic_crypto_free(struct quic_crypto *c)
 {
 	if (c == NULL)
 		return;
-	EVP_KDF_CTX_free(c->kdf);
+	EVP_KDF_CTX_free(c->extract);
+	EVP_KDF_CTX_free(c->expand);
 	EVP_CIPHER_free(c->gcm);
 	EVP_CIPHER_free(c->ecb);
 	EVP_CIPHER_CTX_free(c->aead);
@@ -175,28 +179,48 @@ quic_version_name(uint32_t v)
 	return (qv != NULL ? qv->name : NULL);
 }
 
-/* HKDF-Extract (mode EXTRACT_ONLY) or HKDF-Expand with SHA-256. */
+/*
+ * An HKDF context for mode, with SHA-256: set once, since naming the
+ * digest makes the library look it up again each time.
+ */
+static EVP_KDF_CTX *
+quic_kdf(EVP_KDF *kdf, int mode)
+{
+	EVP_KDF_CTX	*k;
+	OSSL_PARAM	 p[3];
+	char		 digest[] = "SHA256";
+
+	if ((k = EVP_KDF_CTX_new(kdf)) == NULL)
+		return (NULL);
+	p[0] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
+	p[1] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest,
+	    0);
+	p[2] = OSSL_PARAM_construct_end();
+	if (EVP_KDF_CTX_set_params(k, p) != 1) {
+		EVP_KDF_CTX_free(k);
+		return (NULL);
+	}
+	return (k);
+}
+
+/* One HKDF step of context k: the key, and a salt or an info. */
 static int
-quic_hkdf(struct quic_crypto *c, int mode, const uint8_t *key, size_t keylen,
+quic_hkdf(EVP_KDF_CTX *k, const uint8_t *key, size_t keylen,
     const uint8_t *salt, size_t saltlen, const uint8_t *info, size_t infolen,
     uint8_t *out, size_t outlen)
 {
-	OSSL_PARAM	 p[6], *q = p;
-	char		 digest[] = "SHA256";
+	OSSL_PARAM	 p[3], *q = p;
 
-	*q++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
-	*q++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest,
-	    0);
 	*q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
 	    (void *)(uintptr_t)key, keylen);
 	if (salt != NULL)
 		*q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
 		    (void *)(uintptr_t)salt, saltlen);
-	if (info != NULL)
+	else
 		*q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
 		    (void *)(uintptr_t)info, infolen);
 	*q = OSSL_PARAM_construct_end();
-	return (EVP_KDF_derive(c->kdf, out, outlen, p) == 1 ? 0 : -1);
+	return (EVP_KDF_derive(k, out, outlen, p) == 1 ? 0 : -1);
 }
 
 /* HKDF-Expand-Label (RFC 8446 7.1) with an empty context. */
@@ -215,8 +239,8 @@ quic_expand_label(struct quic_crypto *c, const uint8_t *secret,
 	memcpy(info + 3, "tls13 ", 6);
 	memcpy(info + 9, label, n);
 	info[9 + n] = 0;
-	return (quic_hkdf(c, EVP_KDF_HKDF_MODE_EXPAND_ONLY, secret,
-	    QUIC_SECRET, NULL, 0, info, 10 + n, out, outlen));
+	return (quic_hkdf(c->expand, secret, QUIC_SECRET, NULL, 0, info,
+	    10 + n, out, outlen));
 }
 
 /*
@@ -240,9 +264,8 @@ quic_derive(struct quic_crypto *c, uint32_t v, const uint8_t *cid,
 		return (0);
 	}
 	c->cached = 0;
-	if (quic_hkdf(c, EVP_KDF_HKDF_MODE_EXTRACT_ONLY, cid, cidlen,
-	    qv->salt, sizeof(qv->salt), NULL, 0, initial, sizeof(initial)) ==
-	    -1 ||
+	if (quic_hkdf(c->extract, cid, cidlen, qv->salt, sizeof(qv->salt),
+	    NULL, 0, initial, sizeof(initial)) == -1 ||
 	    quic_expand_label(c, initial, "client in", client, sizeof(client))
 	    == -1 ||
 	    quic_expand_label(c, client, qv->key, k->key, sizeof(k->key)) ==
@@ -309,20 +332,23 @@ quic_varint(struct quic_cursor *c, const char *why)
 	return (v);
 }
 
-/* The next n bytes, or NULL past the end. */
+/*
+ * The next n bytes, or NULL past the end.  n is a varint's width, so
+ * that a 32-bit size_t cannot cut a huge length down to a small one.
+ */
 static const uint8_t *
-quic_take(struct quic_cursor *c, size_t n, const char *why)
+quic_take(struct quic_cursor *c, uint64_t n, const char *why)
 {
 	const uint8_t	*p = c->p;
 
 	if (*c->err != NULL)
 		return (NULL);
-	if (c->len < n) {
+	if ((uint64_t)c->len < n) {
 		quic_fail(c, why);
 		return (NULL);
 	}
-	c->p += n;
-	c->len -= n;
+	c->p += (size_t)n;
+	c->len -= (size_t)n;
 	return (p);
 }
 
@@ -426,7 +452,7 @@ quic_frames(struct quic_cursor *f, struct quic_initial *qi)
 			else if (len > 0) {
 				qi->frag[qi->nfrag].off = off;
 				qi->frag[qi->nfrag].p = p;
-				qi->frag[qi->nfrag].len = len;
+				qi->frag[qi->nfrag].len = (size_t)len;
 				qi->nfrag++;
 			}
 			break;
