@@ -74,6 +74,10 @@ quic_ok() {	# name
 	echo "$out" | grep -q 'QUIC handshake has completed'
 }
 
+queued() {	# packets the gateway's kernel has queued so far (queue 0)
+	in_gw awk '$1 == 0 { print $8 }' /proc/net/netfilter/nfnetlink_queue
+}
+
 tls_ok() {	# addr name
 	case $1 in *:*) a="[$1]" ;; *) a=$1 ;; esac
 	in_client curl -sk --max-time 3 -o /dev/null \
@@ -130,6 +134,17 @@ check "chrome-shaped v4: ClientHello over two Initials read and blocked" \
     quic_event dnl-03.geo.kaspersky.com block
 check "chrome-shaped v6: ClientHello over two Initials read and blocked" \
     quic_event ksn-file-geo.kaspersky-labs.com block
+# Every datagram of a flow is queued while conntrack calls it NEW, that
+# is until the server answers: an incomplete ClientHello (a piece left
+# out) sent three times over, six Initials, to an address where nothing
+# listens, so that no answer comes.
+before=$(queued)
+in_client python3 "$CHROME" send $S4B 443 dnl-03.geo.kaspersky.com --gap \
+    --resend 2 >/dev/null 2>&1
+sleep 0.3
+after=$(queued)
+check "firewall: all 6 Initials of an unanswered flow queued ($before -> $after)" \
+    test $((after - before)) -eq 6
 embt_daemon_stop -TERM
 
 # --- reject: an ICMP port unreachable, the client gives up at once

@@ -17,9 +17,11 @@ with it; the tests only read it.
         10.88.0.43:443 to a pcap file (LINKTYPE_RAW).  --gap leaves one
         CRYPTO piece out, so the ClientHello never completes.
     quic_chrome.py send HOST PORT NAME [--version 1|2] [--seed N]
-        [--count N] [--bind ADDR] [--wait SECONDS]
+        [--count N] [--bind ADDR] [--wait SECONDS] [--resend N] [--gap]
         send the datagrams (repeated, new connection IDs, count times)
-        over UDP to HOST PORT, from one socket each time.  With --wait,
+        over UDP to HOST PORT, from one socket each time; --resend sends
+        each handshake's datagrams N more times from the same socket,
+        as a client retransmits Initials that got no answer.  With --wait,
         from a connected socket, then wait for the server's answer:
         exit 0 when one came, 3 when the kernel reported the port
         unreachable (an ICMP error), 2 after SECONDS of silence; the
@@ -215,6 +217,7 @@ def main():
     ap.add_argument("--count", type=int, default=1)
     ap.add_argument("--bind")
     ap.add_argument("--wait", type=float)
+    ap.add_argument("--resend", type=int, default=0)
     a = ap.parse_args()
     if a.mode == "pcap":
         path, name = a.args
@@ -228,8 +231,9 @@ def main():
         s = socket.socket(fam, socket.SOCK_DGRAM)
         if a.bind:
             s.bind((a.bind, 0))
-        for d in handshake(name, a.version, a.seed + i, a.gap):
-            s.sendto(d, (host, int(port)))
+        for _ in range(1 + min(a.resend, 10)):
+            for d in handshake(name, a.version, a.seed + i, a.gap):
+                s.sendto(d, (host, int(port)))
         s.close()
     return 0
 
