@@ -117,6 +117,9 @@ static enum quic_status quic_packet(struct quic_crypto *,
 static enum quic_status quic_decrypt(struct quic_crypto *,
 		    const struct quic_keys *, const uint8_t *, size_t, size_t,
 		    uint8_t *, size_t *);
+static enum quic_status quic_open(struct quic_crypto *, const uint8_t *,
+		    size_t, const uint8_t *, size_t, size_t, uint8_t *,
+		    struct quic_initial *);
 static void	quic_frames(struct quic_cursor *, struct quic_initial *);
 static void	quic_sort(struct quic_initial *);
 
@@ -356,7 +359,9 @@ quic_take(struct quic_cursor *c, uint64_t n, const char *why)
  * Remove the header protection from the Initial at pkt (hlen bytes of
  * header up to the packet number, plen bytes in all), decrypt it into
  * out and set *outlen to the plaintext's length.  out may receive plen
- * bytes.
+ * bytes.  The nonce takes the packet number as sent, not reconstructed
+ * (RFC 9000 A.3): a client's Initials before any answer number from 0,
+ * and the 1-4 bytes sent hold them.
  */
 static enum quic_status
 quic_decrypt(struct quic_crypto *c, const struct quic_keys *k,
@@ -483,16 +488,12 @@ quic_packet(struct quic_crypto *c, struct quic_cursor *d, const uint8_t *dg,
     const uint8_t *cid, size_t cidlen, struct quic_initial *qi)
 {
 	const struct quic_version	*qv;
-	struct quic_cursor		 f;
-	struct quic_keys		 k;
 	const uint8_t			*pkt = d->p, *dcid;
-	size_t				 dcidlen, hlen, plen, outlen;
+	size_t				 dcidlen, hlen;
 	uint64_t			 len;
 	uint32_t			 v;
 	unsigned			 first, type;
-	enum quic_status		 st;
 	static const char		 trunc[] = "truncated long header";
-	uint8_t				*out;
 
 	first = (unsigned)quic_get(d, 1, trunc);
 	v = (uint32_t)quic_get(d, 4, trunc);
@@ -535,28 +536,44 @@ quic_packet(struct quic_crypto *c, struct quic_cursor *d, const uint8_t *dg,
 		}
 	} else if (v != qi->version)
 		return (QUIC_MALFORMED);
+	return (quic_open(c, cid, cidlen, pkt, hlen, hlen + (size_t)len,
+	    c->plain + (size_t)(pkt - dg), qi));
+}
+
+/*
+ * Decrypt the Initial pkt (hlen bytes of header, plen in all) into out
+ * with the keys of cid (qi's DCID when NULL) and walk its frames.
+ */
+static enum quic_status
+quic_open(struct quic_crypto *c, const uint8_t *cid, size_t cidlen,
+    const uint8_t *pkt, size_t hlen, size_t plen, uint8_t *out,
+    struct quic_initial *qi)
+{
+	struct quic_cursor	 f;
+	struct quic_keys	 k;
+	size_t			 outlen;
+	enum quic_status	 st;
+
 	if (cid == NULL) {
 		cid = qi->dcid;
 		cidlen = qi->dcidlen;
 	}
-	if (quic_derive(c, v, cid, cidlen, &k) == -1) {
-		*d->err = "key derivation failed";
+	if (quic_derive(c, qi->version, cid, cidlen, &k) == -1) {
+		qi->err = "key derivation failed";
 		return (QUIC_DECRYPT_FAILED);
 	}
-	plen = hlen + (size_t)len;
-	out = c->plain + (size_t)(pkt - dg);
 	st = quic_decrypt(c, &k, pkt, hlen, plen, out, &outlen);
 	if (st != QUIC_OK) {
-		*d->err = st == QUIC_MALFORMED ? "Initial too short" :
+		qi->err = st == QUIC_MALFORMED ? "Initial too short" :
 		    "Initial did not authenticate";
 		return (st);
 	}
 	qi->ninitial++;
 	f.p = out;
 	f.len = outlen;
-	f.err = d->err;
+	f.err = &qi->err;
 	quic_frames(&f, qi);
-	return (*d->err == NULL ? QUIC_OK : QUIC_MALFORMED);
+	return (qi->err == NULL ? QUIC_OK : QUIC_MALFORMED);
 }
 
 /* Insertion sort by offset: at most QUIC_FRAGS_MAX frames. */
