@@ -103,7 +103,7 @@ def main():
 def queue_corpora():
     names = ("dns-udp", "dns-tcp", "tls-curl", "tls-gnutls",
              "tls-split-segments", "tls-split-records", "http-proxy",
-             "http-port")
+             "http-port", "quic-ngtcp2", "quic-chrome")
     for name in names:
         pkts = list(packets(os.path.join(DATA, name + ".pcap")))
         for i, ip in enumerate(pkts[:4]):
