@@ -571,7 +571,9 @@ judge_quic(struct inspect *in, const struct packet *pk, enum verdict *v)
 	in->quic_version = quic_version_name(qi.version);
 	if (qs == QUIC_NOT_QUIC && f == NULL)
 		return (-1);
-	if (qs != QUIC_OK)
+	if (qs == QUIC_NOT_INITIAL && f != NULL)
+		*v = VERDICT_PASS;	/* 0-RTT while the ClientHello gathers */
+	else if (qs != QUIC_OK)
 		*v = fail_quic(in, f, &pk->t, qs == QUIC_UNKNOWN_VERSION ||
 		    qs == QUIC_NEGOTIATION ? STAT_QUIC_UNKNOWN : STAT_ERR_QUIC,
 		    0);

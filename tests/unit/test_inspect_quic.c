@@ -62,6 +62,9 @@ count(struct env *e, enum stats_id k)
 	return (stats_get(&e->stats, k));
 }
 
+static enum verdict run_xor(struct env *, const char *, size_t, size_t,
+		    uint8_t, uint16_t);
+
 /*
  * Run datagram i of file (from its IP header) through the path; when
  * flip is not 0, byte flip of the UDP payload is changed first, and
@@ -69,6 +72,14 @@ count(struct env *e, enum stats_id k)
  */
 static enum verdict
 run(struct env *e, const char *file, size_t i, size_t flip, uint16_t sport)
+{
+	return (run_xor(e, file, i, flip, flip != 0 ? 0x01 : 0, sport));
+}
+
+/* The same, with byte off of the UDP payload XORed with x. */
+static enum verdict
+run_xor(struct env *e, const char *file, size_t i, size_t off, uint8_t x,
+    uint16_t sport)
 {
 	struct pcap	 pc;
 	uint8_t		 buf[PKT_MAX];
@@ -83,8 +94,7 @@ run(struct env *e, const char *file, size_t i, size_t flip, uint16_t sport)
 	memcpy(buf, pc.pkt[i].ip, len);
 	pcap_close(&pc);
 	hl = (buf[0] >> 4) == 4 ? (size_t)(buf[0] & 15) * 4 + 8 : 40 + 8;
-	if (flip != 0)
-		buf[hl + flip] ^= 0x01;
+	buf[hl + off] ^= x;
 	if (sport != 0) {
 		buf[hl - 8] = (uint8_t)(sport >> 8);
 		buf[hl - 7] = (uint8_t)sport;
@@ -143,6 +153,28 @@ test_chrome(void **state)
 	e = env_new("example.com\n", NULL, 0, 4);
 	assert_int_equal(run(e, "quic-chrome.pcap", 0, 0, 0), VERDICT_PASS);
 	assert_int_equal(run(e, "quic-chrome.pcap", 1, 0, 0), VERDICT_ALLOW);
+	env_free(e);
+}
+
+/*
+ * A 0-RTT packet while the ClientHello is gathered passes uncounted
+ * (the Initial that completes it decides); alone it is counted.
+ */
+static void
+test_zero_rtt(void **state)
+{
+	struct env	*e = env_new(BLOCKLIST, NULL, 0, 4);
+
+	(void)state;
+	assert_int_equal(run(e, "quic-chrome.pcap", 0, 0, 0), VERDICT_PASS);
+	/* the second Initial's type bits made 0-RTT (0b01) */
+	assert_int_equal(run_xor(e, "quic-chrome.pcap", 1, 0, 0x10, 0),
+	    VERDICT_PASS);
+	assert_int_equal(count(e, STAT_ERR_QUIC), 0);
+	assert_int_equal(run(e, "quic-chrome.pcap", 1, 0, 0), VERDICT_BLOCK);
+	assert_int_equal(run_xor(e, "quic-chrome.pcap", 1, 0, 0x10, 40000),
+	    VERDICT_PASS);
+	assert_int_equal(count(e, STAT_ERR_QUIC), 1);
 	env_free(e);
 }
 
@@ -242,6 +274,7 @@ main(void)
 		cmocka_unit_test(test_ngtcp2),
 		cmocka_unit_test(test_chrome),
 		cmocka_unit_test(test_gap),
+		cmocka_unit_test(test_zero_rtt),
 		cmocka_unit_test(test_setting),
 		cmocka_unit_test(test_failures),
 		cmocka_unit_test(test_bound),
