@@ -191,6 +191,7 @@ cap quic-ngtcp2-v6.pcap LINUX_SLL 'udp dst port 443' \
 gen quic-chrome.pcap s12.upd.kaspersky.com
 gen quic-chrome-v2.pcap ksn-a.kaspersky-labs.com --version 2 --seed 9369
 gen quic-chrome-gap.pcap s12.upd.kaspersky.com --gap
+gen quic-chrome-retry.pcap s12.upd.kaspersky.com --retry
 
 # ---------------------------------------------------------------- HTTP
 cap http-curl.pcap EN10MB 'tcp dst port 80' \

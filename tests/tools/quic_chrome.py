@@ -13,9 +13,13 @@ share is random bytes of the right size: no one completes a handshake
 with it; the tests only read it.
 
     quic_chrome.py pcap FILE NAME [--version 1|2] [--seed N] [--gap]
+        [--retry]
         write the two datagrams as IPv4/UDP packets 10.88.0.1:50443 ->
         10.88.0.43:443 to a pcap file (LINKTYPE_RAW).  --gap leaves one
-        CRYPTO piece out, so the ClientHello never completes.
+        CRYPTO piece out, so the ClientHello never completes.  --retry
+        puts first the first Initial of another handshake (another
+        DCID), as a client that got a Retry starts again with the
+        connection ID the Retry gave, and keys derived from it.
     quic_chrome.py send HOST PORT NAME [--version 1|2] [--seed N]
         [--count N] [--bind ADDR] [--wait SECONDS] [--resend N] [--gap]
         send the datagrams (repeated, new connection IDs, count times)
@@ -214,6 +218,7 @@ def main():
     ap.add_argument("--version", type=int, default=1, choices=[1, 2])
     ap.add_argument("--seed", type=int, default=9001)
     ap.add_argument("--gap", action="store_true")
+    ap.add_argument("--retry", action="store_true")
     ap.add_argument("--count", type=int, default=1)
     ap.add_argument("--bind")
     ap.add_argument("--wait", type=float)
@@ -221,7 +226,9 @@ def main():
     a = ap.parse_args()
     if a.mode == "pcap":
         path, name = a.args
-        pcap(path, handshake(name, a.version, a.seed, a.gap))
+        before = handshake(name, a.version, a.seed + 1)[:1] if a.retry \
+            else []
+        pcap(path, before + handshake(name, a.version, a.seed, a.gap))
         return 0
     host, port, name = a.args
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET

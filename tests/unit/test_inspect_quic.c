@@ -178,6 +178,27 @@ test_zero_rtt(void **state)
 	env_free(e);
 }
 
+/*
+ * After a Retry the client starts again with a new DCID, and keys from
+ * it: the flow's key changes and its ClientHello is gathered anew.
+ */
+static void
+test_retry(void **state)
+{
+	struct env	*e = env_new(BLOCKLIST, NULL, 0, 4);
+
+	(void)state;
+	assert_int_equal(run(e, "quic-chrome-retry.pcap", 0, 0, 0),
+	    VERDICT_PASS);
+	assert_int_equal(run(e, "quic-chrome-retry.pcap", 1, 0, 0),
+	    VERDICT_PASS);
+	assert_int_equal(run(e, "quic-chrome-retry.pcap", 2, 0, 0),
+	    VERDICT_BLOCK);
+	assert_int_equal(count(e, STAT_ERR_QUIC), 0);
+	assert_int_equal(count(e, STAT_PROTO_QUIC), 1);
+	env_free(e);
+}
+
 /* A gap never filled: every datagram passes, the flow stays open. */
 static void
 test_gap(void **state)
@@ -275,6 +296,7 @@ main(void)
 		cmocka_unit_test(test_chrome),
 		cmocka_unit_test(test_gap),
 		cmocka_unit_test(test_zero_rtt),
+		cmocka_unit_test(test_retry),
 		cmocka_unit_test(test_setting),
 		cmocka_unit_test(test_failures),
 		cmocka_unit_test(test_bound),
