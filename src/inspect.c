@@ -5,7 +5,9 @@
  * its SYN until its first client message (a TLS ClientHello, an HTTP
  * request head, or anything else) has been judged; then the flow is
  * decided and the firewall stops queueing it.  DNS over TCP is judged
- * message by message for the life of the connection.
+ * message by message for the life of the connection.  QUIC to UDP port
+ * 443 is followed the same way, from its first Initial until the
+ * ClientHello in its CRYPTO frames has been judged.
  *
  * Split messages are gathered, not held: every packet gets its verdict
  * in the batch it arrived in, and the earlier pieces of a message pass.
