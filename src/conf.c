@@ -102,6 +102,7 @@ static void	parse_events(struct parser *);
 static int	parse_number(struct parser *, const char *, const char *,
 		    uint32_t, uint32_t, uint32_t *);
 static int	parse_yesno(struct parser *, const char *, const char *);
+static void	parse_quic(struct parser *);
 static int	parse_list_option(struct parser *, struct conf_list *, int *);
 static int	valid_list_name(const char *);
 static struct conf_list *find_list(struct conf *, const char *);
@@ -148,6 +149,7 @@ static const struct keyword keywords[] = {
 	{ "mode",	parse_mode },
 	{ "profile",	parse_profile },
 	{ "queue",	parse_queue },
+	{ "quic",	parse_quic },
 	{ "refuse-svcb", parse_dns_switch },
 	{ "reject",	parse_reject },
 	{ "resolver",	parse_resolver },
@@ -835,6 +837,22 @@ parse_resolver(struct parser *ps)
 	ps->conf->resolver = xstrdup(w);
 }
 
+/* quic allow | inspect | block: what happens to QUIC on UDP 443. */
+static void
+parse_quic(struct parser *ps)
+{
+	static const char *const	 names[] = { "inspect", "allow",
+					    "block" };
+	int				 i;
+
+	for (i = 0; ps->ntok == 2 && i < 3; i++)
+		if (strcmp(ps->tok[1].s, names[i]) == 0) {
+			ps->conf->quic = i;
+			return;
+		}
+	conf_error(ps, "usage: quic allow | inspect | block");
+}
+
 /* canary yes | no; refuse-svcb yes | no */
 static void
 parse_dns_switch(struct parser *ps)
@@ -1357,6 +1375,8 @@ conf_print(FILE *f, const struct conf *c)
 	    c->resolver != NULL ? c->resolver : "system");
 	fprintf(f, "canary %s\n", c->canary ? "yes" : "no");
 	fprintf(f, "refuse-svcb %s\n", c->refuse_svcb ? "yes" : "no");
+	fprintf(f, "quic %s\n", c->quic == QUIC_ALLOW ? "allow" :
+	    c->quic == QUIC_BLOCK ? "block" : "inspect");
 	for (i = 0; i < c->nclients; i++)
 		fprintf(f, "client %s %s\n", cidr_format(&c->clients[i].net,
 		    c->clients[i].plen, buf, sizeof(buf)),

@@ -22,6 +22,12 @@ enum conf_mode {
 	MODE_AUDIT
 };
 
+enum conf_quic {
+	QUIC_INSPECT,		/* read the SNI of Initials (the default) */
+	QUIC_ALLOW,		/* UDP 443 is other UDP */
+	QUIC_BLOCK		/* drop every QUIC Initial: clients use TCP */
+};
+
 enum client_policy {
 	CLIENT_EXEMPT,		/* never judged */
 	CLIENT_AUDIT,		/* matches logged, never stopped */
@@ -127,6 +133,7 @@ struct conf {
 	int			 resolve;	/* look list names up */
 	int			 canary;	/* answer the DoH canary */
 	int			 refuse_svcb;	/* refuse HTTPS/SVCB queries */
+	int			 quic;		/* enum conf_quic */
 };
 
 struct conf	*conf_load(const char *, int, const char *);

@@ -316,9 +316,9 @@ cmd_top(struct request *r)
 static const char *
 proto_word(uint8_t p)
 {
-	static const char *w[] = { "-", "dns", "tls", "http" };
+	static const char *w[] = { "-", "dns", "tls", "http", "quic" };
 
-	return (p < 4 ? w[p] : "?");
+	return (p < 5 ? w[p] : "?");
 }
 
 static const char *
@@ -353,7 +353,7 @@ flow_print(struct request *r, unsigned q, const struct flow *f, int first,
 		    now - f->last);
 }
 
-/* flows: the TCP flows each queue follows now. */
+/* flows: the TCP (and QUIC) flows each queue follows now. */
 static int
 cmd_flows(struct request *r)
 {

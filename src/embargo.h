@@ -25,7 +25,8 @@ enum proto {
 	PROTO_NONE,
 	PROTO_DNS,
 	PROTO_TLS,
-	PROTO_HTTP
+	PROTO_HTTP,
+	PROTO_QUIC
 };
 
 struct addr {

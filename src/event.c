@@ -58,6 +58,8 @@ proto_name(enum proto p)
 		return ("tls");
 	case PROTO_HTTP:
 		return ("http");
+	case PROTO_QUIC:
+		return ("quic");
 	default:
 		return ("other");
 	}
@@ -172,7 +174,7 @@ action_name(const struct event *e)
 	}
 }
 
-/* The protocol's own fields: the DNS question, TLS SNI, HTTP host. */
+/* The protocol's own fields: DNS question, TLS or QUIC SNI, HTTP host. */
 static void
 jb_protocol(struct jbuf *j, const struct event *e)
 {
@@ -197,7 +199,7 @@ jb_protocol(struct jbuf *j, const struct event *e)
 			jb_raw(j, "]");
 		}
 		jb_raw(j, "}");
-	} else if (e->proto == PROTO_TLS) {
+	} else if (e->proto == PROTO_TLS || e->proto == PROTO_QUIC) {
 		jb_raw(j, ",\"tls\":{\"client\":{");
 		if (e->name != NULL)
 			jb_kv(j, "server_name", e->name);
@@ -273,6 +275,11 @@ event_format_json(const struct event *e, char *buf, size_t size)
 			jb_raw(&j, ",");
 			jb_kv(&j, "raw_name", e->raw);
 		}
+	}
+	if (e->quic_version != NULL) {
+		jb_raw(&j, ",\"quic\":{");
+		jb_kv(&j, "version", e->quic_version);
+		jb_raw(&j, "}");
 	}
 	snprintf(tmp, sizeof(tmp), ",\"queue\":%u,\"ech\":%s}}\n", e->queue,
 	    e->ech ? "true" : "false");

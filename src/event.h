@@ -31,6 +31,7 @@ struct event {
 	const char		*reason;	/* may be NULL */
 	const char		*alpn;		/* TLS, may be NULL */
 	int			 ech;		/* TLS */
+	const char		*quic_version;	/* QUIC, may be NULL */
 	const struct tuple	*t;
 	unsigned		 queue;
 	uint64_t		 time_ms;	/* since the epoch */

@@ -1,5 +1,5 @@
 /*
- * flow.h: the bounded table of TCP flows under inspection.
+ * flow.h: the bounded table of TCP (and QUIC) flows under inspection.
  */
 #ifndef EMBARGO_FLOW_H
 #define EMBARGO_FLOW_H
@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "embargo.h"
+#include "quic.h"
 #include "stream.h"
 
 enum flow_state {
@@ -28,6 +29,7 @@ struct flow {
 	uint8_t		 based;		/* base sequence number known */
 	uint32_t	 base;		/* sequence number of byte 0 */
 	struct stream	 st;		/* st.buf set while gathering */
+	struct quic_flow q;		/* QUIC: whose keys its Initials use */
 };
 
 struct flow_table;

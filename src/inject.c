@@ -3,7 +3,9 @@
  *
  * A refused DNS query gets its answer from the resolver's address, a
  * refused TCP connection a reset from each end, so that clients fail
- * in milliseconds instead of waiting for timeouts.  The packets are
+ * in milliseconds instead of waiting for timeouts; a refused QUIC flow
+ * gets the ICMP port unreachable a closed port would answer, so that
+ * the client turns to TCP at once.  The packets are
  * built whole (IP header included, checksums computed) and sent on raw
  * sockets (IPPROTO_RAW), which are opened at start-up: CAP_NET_RAW is
  * needed to open them, not to use them, so the daemon drops it.
@@ -27,7 +29,10 @@
 #define IP6_HLEN	40
 #define UDP_HLEN	8
 #define TCP_HLEN	20
+#define ICMP_HLEN	8
 #define TTL		64
+#define ICMP4_QUOTE	548	/* 576 bytes in all (RFC 1812 4.3.2.3) */
+#define ICMP6_QUOTE	1232	/* 1280 bytes in all (RFC 4443 2.4) */
 
 static size_t	ip_header(const struct tuple *, uint8_t, size_t, uint8_t *);
 static uint16_t	l4_checksum(const struct tuple *, uint8_t, const uint8_t *,
@@ -190,6 +195,45 @@ inject_build_rst(const struct tuple *t, uint32_t seq, uint32_t ack,
 	return (h + TCP_HLEN);
 }
 
+/*
+ * An ICMP (or ICMPv6) port unreachable from t->src to t->dst about the
+ * packet orig (from its IP header, origlen bytes), quoted as far as
+ * the RFCs allow.
+ */
+size_t
+inject_build_unreach(const struct tuple *t, const uint8_t *orig,
+    size_t origlen, uint8_t *b, size_t size)
+{
+	size_t		 h = t->src.family == AF_INET ? IP4_HLEN : IP6_HLEN;
+	size_t		 q, i;
+	uint32_t	 sum = 0;
+	uint8_t		*m = b + h;
+
+	q = t->src.family == AF_INET ? ICMP4_QUOTE : ICMP6_QUOTE;
+	if (origlen < q)
+		q = origlen;
+	if (h + ICMP_HLEN + q > size)
+		return (0);
+	ip_header(t, t->src.family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6,
+	    ICMP_HLEN + q, b);
+	memset(m, 0, ICMP_HLEN);
+	m[0] = t->src.family == AF_INET ? 3 : 1;	/* unreachable */
+	m[1] = t->src.family == AF_INET ? 3 : 4;	/* port */
+	memcpy(m + ICMP_HLEN, orig, q);
+	if (t->src.family == AF_INET6) {
+		put16(m + 2, l4_checksum(t, IPPROTO_ICMPV6, m, ICMP_HLEN + q));
+		return (h + ICMP_HLEN + q);
+	}
+	for (i = 0; i + 1 < ICMP_HLEN + q; i += 2)
+		sum += (uint32_t)(m[i] << 8 | m[i + 1]);
+	if ((ICMP_HLEN + q) & 1)
+		sum += (uint32_t)(m[ICMP_HLEN + q - 1] << 8);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	put16(m + 2, (uint16_t)~sum);
+	return (h + ICMP_HLEN + q);
+}
+
 static int
 send_packet(const struct inject *in, const struct tuple *t,
     const uint8_t *b, size_t len)
@@ -233,4 +277,15 @@ inject_rst(const struct inject *in, const struct tuple *t, uint32_t seq,
 
 	return (send_packet(in, t, b, inject_build_rst(t, seq, ack, b,
 	    sizeof(b))));
+}
+
+/* Tell t->dst that t->src has no such port, quoting orig. */
+int
+inject_unreach(const struct inject *in, const struct tuple *t,
+    const uint8_t *orig, size_t origlen)
+{
+	uint8_t	 b[IP6_HLEN + ICMP_HLEN + ICMP6_QUOTE];
+
+	return (send_packet(in, t, b, inject_build_unreach(t, orig, origlen,
+	    b, sizeof(b))));
 }

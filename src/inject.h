@@ -1,6 +1,7 @@
 /*
  * inject.h: packets the daemon sends itself, as if from a peer: DNS
- * answers to refused queries, TCP resets for refused connections.
+ * answers to refused queries, TCP resets for refused connections, ICMP
+ * port unreachable for refused QUIC flows.
  */
 #ifndef EMBARGO_INJECT_H
 #define EMBARGO_INJECT_H
@@ -22,6 +23,10 @@ int	inject_udp(const struct inject *, const struct tuple *,
 int	inject_rst(const struct inject *, const struct tuple *, uint32_t,
 	    uint32_t);
 size_t	inject_build_udp(const struct tuple *, const uint8_t *, size_t,
+	    uint8_t *, size_t);
+int	inject_unreach(const struct inject *, const struct tuple *,
+	    const uint8_t *, size_t);
+size_t	inject_build_unreach(const struct tuple *, const uint8_t *, size_t,
 	    uint8_t *, size_t);
 size_t	inject_build_rst(const struct tuple *, uint32_t, uint32_t, uint8_t *,
 	    size_t);

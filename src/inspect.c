@@ -5,7 +5,9 @@
  * its SYN until its first client message (a TLS ClientHello, an HTTP
  * request head, or anything else) has been judged; then the flow is
  * decided and the firewall stops queueing it.  DNS over TCP is judged
- * message by message for the life of the connection.
+ * message by message for the life of the connection.  QUIC to UDP port
+ * 443 is followed the same way, from its first Initial until the
+ * ClientHello in its CRYPTO frames has been judged.
  *
  * Split messages are gathered, not held: every packet gets its verdict
  * in the batch it arrived in, and the earlier pieces of a message pass.
@@ -31,6 +33,7 @@
 #include "inspect.h"
 #include "log.h"
 #include "packet.h"
+#include "quic.h"
 #include "tls.h"
 #include "xmalloc.h"
 
@@ -71,6 +74,13 @@ static enum verdict	judge_flow(struct inspect *, const struct tuple *,
 			    const struct seen *, enum verdict);
 static enum verdict	judge_port(struct inspect *, const struct packet *);
 static enum verdict	judge_answer(struct inspect *, const struct packet *);
+static int		judge_quic(struct inspect *, const struct packet *,
+			    enum verdict *);
+static enum verdict	quic_hello(struct inspect *, struct flow *,
+			    const struct quic_initial *);
+static enum verdict	fail_quic(struct inspect *, struct flow *,
+			    const struct tuple *, enum stats_id, int);
+static void		reject_quic(struct inspect *, const struct packet *);
 static enum verdict	decide(struct inspect *, const struct tuple *,
 			    enum proto, const struct name *, uint16_t,
 			    const struct tls_hello *, struct seen *);
@@ -105,6 +115,8 @@ inspect_init(struct inspect *in, const struct conf *conf,
 	    (uint64_t)conf->limit[LIMIT_DECIDED_TIMEOUT] * 1000;
 	in->scratchlen = conf->limit[LIMIT_GATHER_BYTES];
 	in->scratch = xmalloc(in->scratchlen);
+	if ((in->quic = quic_crypto_new()) == NULL)
+		fatalx("libcrypto offers no HKDF, AES-128-GCM or AES-128-ECB");
 }
 
 void
@@ -112,6 +124,7 @@ inspect_free(struct inspect *in)
 {
 	flow_table_free(in->flows);
 	free(in->scratch);
+	quic_crypto_free(in->quic);
 	memset(in, 0, sizeof(*in));
 }
 
@@ -189,6 +202,8 @@ inspect_event(struct inspect *in, struct event *e, const struct decision *d)
 	e->category = d->list->category;
 	e->queue = in->queue;
 	e->time_ms = in->wall_ms;
+	if (e->proto == PROTO_QUIC)
+		e->quic_version = in->quic_version;
 	switch (d->action) {
 	case EVENT_BLOCK:
 		stats_inc(in->stats, STAT_EVENT_BLOCK);
@@ -407,19 +422,22 @@ reset_tcp(struct inspect *in, const struct packet *pk)
 }
 
 /*
- * UDP: a DNS query, a DNS response on its way to the client, or the
- * first packet of another UDP flow, which names no host and is judged
- * by its port and address alone.
+ * UDP: a DNS query, a DNS response on its way to the client, QUIC to
+ * port 443, or the first packet of another UDP flow, which names no
+ * host and is judged by its port and address alone.
  */
 static enum verdict
 inspect_udp(struct inspect *in, const struct packet *pk)
 {
 	struct seen	 s;
+	enum verdict	 v;
 
 	if (pk->t.dport == 53)
 		return (judge_dns(in, &pk->t, pk->payload, pk->plen, 0));
 	if (pk->t.sport == 53)
 		return (judge_answer(in, pk));
+	if (pk->t.dport == 443 && judge_quic(in, pk, &v) == 0)
+		return (v);
 	stats_inc(in->stats, STAT_PROTO_OTHER);
 	if (judge_port(in, pk) == VERDICT_BLOCK)
 		return (VERDICT_BLOCK);
@@ -652,6 +670,186 @@ judge_tls(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
 	if (h.has_sni && !is_address(&h.sni))
 		v = decide(in, &f->t, PROTO_TLS, &h.sni, 0, &h, &s);
 	done(j, judge_flow(in, &f->t, &s, v));
+}
+
+/*
+ * A QUIC flow (or datagram) that cannot be judged by its name: count
+ * why and give the default verdict, for the whole flow when flow is
+ * set (a bound: nothing more can be read), else for this datagram
+ * only, so that a later Initial of the flow is still read.  An
+ * accepting default goes through the address checks first: a flow
+ * toward a listed or learned address is never passed by a failure.
+ */
+static enum verdict
+fail_quic(struct inspect *in, struct flow *f, const struct tuple *t,
+    enum stats_id why, int flow)
+{
+	struct seen	 s;
+	enum verdict	 v;
+
+	if (flow && f != NULL) {
+		/* a bound or a ClientHello that does not parse */
+		v = exception(in, f, why == STAT_BOUND_BUFFERS ?
+		    EXC_GATHER_BUFFERS : why == STAT_BOUND_SEGMENTS ?
+		    EXC_SEGMENTS : why == STAT_BOUND_GATHER ?
+		    EXC_GATHER_BYTES : EXC_MALFORMED, why);
+		f->state = FLOW_DECIDED;
+		f->verdict = (uint8_t)v;
+		flow_release_buffer(in->flows, f);
+		return (v);
+	}
+	stats_inc(in->stats, why);
+	v = policy_default(in->policy, 0, flow);
+	if (v == VERDICT_ALLOW || v == VERDICT_PASS) {
+		memset(&s, 0, sizeof(s));
+		s.proto = PROTO_QUIC;
+		s.none = "QUIC Initial not read";
+		v = judge_flow(in, t, &s, v);
+	}
+	if (f != NULL && (v == VERDICT_ALLOW || v == VERDICT_BLOCK)) {
+		f->state = FLOW_DECIDED;
+		f->verdict = (uint8_t)v;
+		flow_release_buffer(in->flows, f);
+	}
+	return (v);
+}
+
+/*
+ * The CRYPTO data of a QUIC flow's Initial qi: read in place when one
+ * frame holds the whole ClientHello, else gathered in the flow's buffer
+ * until it is whole; then decided by its name.  The flow is decided
+ * unless more is needed (VERDICT_PASS).
+ */
+static enum verdict
+quic_hello(struct inspect *in, struct flow *f, const struct quic_initial *qi)
+{
+	struct tls_hello	 h;
+	struct seen		 s;
+	enum stream_res		 res = STREAM_OK;
+	enum tls_status		 ts = TLS_NEED_MORE;
+	enum verdict		 v = VERDICT_ALLOW;
+
+	if (f->st.buf == NULL && qi->nfrag > 0 && qi->frag[0].off == 0)
+		ts = tls_parse_handshake(qi->frag[0].p, qi->frag[0].len,
+		    in->scratchlen, &h);
+	if (ts == TLS_NEED_MORE) {
+		if (flow_gather(in->flows, f) == -1)
+			return (fail_quic(in, f, &f->t, STAT_BOUND_BUFFERS, 1));
+		if ((res = quic_gather(&f->st, qi)) == STREAM_TOO_SCATTERED)
+			return (fail_quic(in, f, &f->t, STAT_BOUND_SEGMENTS,
+			    1));
+		ts = tls_parse_handshake(f->st.buf, stream_contiguous(&f->st),
+		    f->st.cap, &h);
+	}
+	if (ts == TLS_NEED_MORE && res == STREAM_OK) {
+		f->state = FLOW_GATHER;
+		return (VERDICT_PASS);
+	}
+	if (ts != TLS_DONE)
+		return (fail_quic(in, f, &f->t, ts == TLS_NEED_MORE ||
+		    ts == TLS_TOO_BIG ? STAT_BOUND_GATHER : STAT_ERR_TLS, 1));
+	stats_inc(in->stats, STAT_PROTO_QUIC);
+	memset(&s, 0, sizeof(s));
+	s.proto = PROTO_QUIC;
+	s.none = "QUIC without a server name";
+	s.ech = h.ech;
+	s.alpn = h.alpn;
+	if (h.has_sni && !is_address(&h.sni))
+		v = decide(in, &f->t, PROTO_QUIC, &h.sni, 0, &h, &s);
+	v = judge_flow(in, &f->t, &s, v);
+	f->state = FLOW_DECIDED;
+	f->verdict = (uint8_t)v;
+	flow_release_buffer(in->flows, f);
+	return (v);
+}
+
+/* Tell the client of a refused QUIC flow: ICMP port unreachable. */
+static void
+reject_quic(struct inspect *in, const struct packet *pk)
+{
+	struct tuple	 back;
+
+	back.src = pk->t.dst;
+	back.dst = pk->t.src;
+	back.sport = pk->t.dport;
+	back.dport = pk->t.sport;
+	back.l4 = IPPROTO_UDP;
+	stats_inc(in->stats, inject_unreach(in->inject, &back, in->ip,
+	    in->iplen) == 0 ? STAT_REJECTS : STAT_REJECT_ERRORS);
+}
+
+/*
+ * QUIC to UDP port 443.  The CRYPTO data of a flow's client Initials is
+ * gathered by offset (quic.h), with the keys of its first Initial's
+ * DCID, until the ClientHello is whole; its name is then decided as a
+ * TLS ClientHello's is.  As with TCP, the Initials before the last
+ * pass and the one that completes the ClientHello is judged: when
+ * blocked it is dropped, the flow marked (the client falls back to TCP,
+ * where the TLS path judges it again), and with reject the client gets
+ * an ICMP port unreachable.  Returns -1, judging nothing, for a
+ * datagram that is no QUIC long header: other UDP.
+ */
+static int
+judge_quic(struct inspect *in, const struct packet *pk, enum verdict *v)
+{
+	struct flow		*f = flow_find(in->flows, &pk->t);
+	struct quic_initial	 qi;
+	enum quic_status	 qs;
+	int			 keyed = f != NULL && f->q.version != 0;
+
+	if (in->policy->quic == QUIC_ALLOW || pk->plen == 0 ||
+	    (pk->payload[0] & 0xc0) != 0xc0) {
+		if (f == NULL || f->proto != PROTO_QUIC)
+			return (-1);
+		/* a short header on a QUIC flow: as the flow stands */
+		*v = f->state == FLOW_DECIDED ? (enum verdict)f->verdict :
+		    VERDICT_PASS;
+		return (0);
+	}
+	if (f != NULL)
+		flow_touch(in->flows, f, in->now_ms);
+	if (f != NULL && f->state == FLOW_DECIDED) {
+		*v = (enum verdict)f->verdict;
+		return (0);
+	}
+	if (in->policy->quic == QUIC_BLOCK && in->client != CLIENT_AUDIT) {
+		stats_inc(in->stats, STAT_QUIC_BLOCKED);
+		*v = VERDICT_BLOCK;
+		return (0);
+	}
+	qs = quic_parse(in->quic, pk->payload, pk->plen, keyed ? f->q.cid :
+	    NULL, keyed ? f->q.cidlen : 0, &qi);
+	if (qs == QUIC_DECRYPT_FAILED && keyed && (qi.dcidlen != f->q.cidlen ||
+	    memcmp(qi.dcid, f->q.cid, qi.dcidlen) != 0) &&
+	    (qs = quic_parse(in->quic, pk->payload, pk->plen, NULL, 0, &qi)) ==
+	    QUIC_OK) {
+		/* after a Retry the keys come from the new DCID: start over */
+		flow_release_buffer(in->flows, f);
+		f->q.version = 0;
+	}
+	in->quic_version = quic_version_name(qi.version);
+	if (qs == QUIC_NOT_QUIC && f == NULL)
+		return (-1);
+	if (qs == QUIC_NOT_INITIAL && f != NULL)
+		*v = VERDICT_PASS;	/* 0-RTT while the ClientHello gathers */
+	else if (qs != QUIC_OK)
+		*v = fail_quic(in, f, &pk->t, qs == QUIC_UNKNOWN_VERSION ||
+		    qs == QUIC_NEGOTIATION ? STAT_QUIC_UNKNOWN : STAT_ERR_QUIC,
+		    0);
+	else {
+		if (f == NULL)
+			f = add_flow(in, &pk->t);
+		f->proto = PROTO_QUIC;
+		if (f->q.version == 0) {
+			f->q.version = qi.version;
+			f->q.cidlen = qi.dcidlen;
+			memcpy(f->q.cid, qi.dcid, qi.dcidlen);
+		}
+		*v = quic_hello(in, f, &qi);
+		if (*v == VERDICT_BLOCK && in->reject)
+			reject_quic(in, pk);
+	}
+	return (0);
 }
 
 /* Judge name n of an HTTP request unless v already blocks. */
@@ -901,6 +1099,9 @@ inspect_packet(struct inspect *in, const uint8_t *buf, size_t len)
 	}
 	in->reject = 0;
 	in->refuse = 0;
+	in->ip = buf;
+	in->iplen = len;
+	in->quic_version = NULL;
 	/* a DNS response goes to the client */
 	answer = pk.t.l4 == IPPROTO_UDP && pk.t.sport == 53 &&
 	    pk.t.dport != 53;

@@ -18,6 +18,7 @@
 #include "top.h"
 
 struct learn;
+struct quic_crypto;
 
 /* One per queue thread; nothing in it is shared but the learn table. */
 struct inspect {
@@ -39,6 +40,10 @@ struct inspect {
 	struct learn		*learn;		/* shared; NULL: none */
 	int			 reject;	/* the current packet's */
 	int			 refuse;	/* ... answered REFUSED */
+	struct quic_crypto	*quic;		/* QUIC Initial keys, ciphers */
+	const char		*quic_version;	/* the current packet's */
+	const uint8_t		*ip;		/* the current packet */
+	size_t			 iplen;
 };
 
 void		 inspect_init(struct inspect *, const struct conf *,

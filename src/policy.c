@@ -39,6 +39,7 @@ policy_new(const struct conf *conf, struct lists *ls)
 	p->exceptions.name = (char *)"exception";
 	p->exceptions.category = (char *)"exception";
 	p->exceptions.action = ACTION_BLOCK;
+	p->quic = conf->quic;
 	for (i = 0; i < conf->nclients; i++)
 		cidr_builder_add(b, &conf->clients[i].net,
 		    conf->clients[i].plen, conf->clients[i].policy);

@@ -46,6 +46,7 @@ struct policy {
 	struct list		 malformed;	/* the rule they meet then */
 	uint8_t			 exception[EXC_MAX];	/* conf_exc_action */
 	struct list		 exceptions;	/* the rule bounds block by */
+	int			 quic;		/* enum conf_quic */
 	time_t			 loaded;
 };
 

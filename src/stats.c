@@ -19,6 +19,7 @@ static const char *stat_names[STAT_MAX] = {
 	[STAT_PROTO_DNS] = "proto_dns",
 	[STAT_PROTO_TLS] = "proto_tls",
 	[STAT_PROTO_HTTP] = "proto_http",
+	[STAT_PROTO_QUIC] = "proto_quic",
 	[STAT_PROTO_OTHER] = "proto_other",
 	[STAT_EVENT_BLOCK] = "events_block",
 	[STAT_EVENT_AUDIT] = "events_audit",
@@ -40,6 +41,7 @@ static const char *stat_names[STAT_MAX] = {
 	[STAT_ERR_DNS] = "malformed_dns",
 	[STAT_ERR_TLS] = "malformed_tls",
 	[STAT_ERR_HTTP] = "malformed_http",
+	[STAT_ERR_QUIC] = "malformed_quic",
 	[STAT_ERR_QUEUE_MSG] = "malformed_queue_msg",
 	[STAT_BOUND_FLOWS] = "bound_flows",
 	[STAT_BOUND_GATHER] = "bound_gather_bytes",
@@ -59,6 +61,8 @@ static const char *stat_names[STAT_MAX] = {
 	[STAT_SEND_ERRORS] = "send_errors",
 	[STAT_NETLINK_ERRORS] = "netlink_errors",
 	[STAT_FLOWS_EXPIRED] = "flows_expired",
+	[STAT_QUIC_UNKNOWN] = "quic_unknown_version",
+	[STAT_QUIC_BLOCKED] = "quic_blocked",
 };
 
 uint64_t

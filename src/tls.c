@@ -258,6 +258,35 @@ tls_parse_hello(const uint8_t *stream, size_t len, uint8_t *scratch,
 	return (tls_walk_hello(msg + TLS_HS_HDR, mlen, h));
 }
 
+/*
+ * Read a bare ClientHello handshake message, as QUIC's CRYPTO frames
+ * carry it (RFC 9001 4): no record layer, len bytes gathered from its
+ * first.  One longer than max, its 4-byte header included, is
+ * TLS_TOO_BIG as soon as its header says so.
+ */
+enum tls_status
+tls_parse_handshake(const uint8_t *msg, size_t len, size_t max,
+    struct tls_hello *h)
+{
+	size_t	 mlen;
+
+	tls_reset(h);
+	if (len < 1)
+		return (TLS_NEED_MORE);
+	if (msg[0] != TLS_HS_CLIENT_HELLO) {
+		h->err = "not a ClientHello";
+		return (TLS_NOT_TLS);
+	}
+	if (len < TLS_HS_HDR)
+		return (TLS_NEED_MORE);
+	mlen = tls_get24(msg + 1);
+	if (TLS_HS_HDR + mlen > max)
+		return (tls_too_big(h));
+	if (len < TLS_HS_HDR + mlen)
+		return (TLS_NEED_MORE);
+	return (tls_walk_hello(msg + TLS_HS_HDR, mlen, h));
+}
+
 static void
 tls_fail(struct tls_cursor *c, const char *why)
 {

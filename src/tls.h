@@ -14,6 +14,10 @@
  * read before the fault.  Empty handshake records are skipped; an
  * empty host_name is no name.  Bytes after the ClientHello are ignored.
  *
+ * tls_parse_handshake() reads a bare handshake message (QUIC's CRYPTO
+ * stream: no record layer) from its first byte, as much as has come;
+ * at most max bytes, its header included, else TLS_TOO_BIG.
+ *
  * tls_looks_like(): 1 if buf could start a TLS handshake record (22, 3,
  * and a minor version up to 4 once there), 0 if not, -1 if too short
  * to say.
@@ -47,6 +51,8 @@ struct tls_hello {
 };
 
 enum tls_status	 tls_parse_hello(const uint8_t *, size_t, uint8_t *, size_t,
+		    struct tls_hello *);
+enum tls_status	 tls_parse_handshake(const uint8_t *, size_t, size_t,
 		    struct tls_hello *);
 int		 tls_looks_like(const uint8_t *, size_t);
 

@@ -11,8 +11,10 @@
 #       lists' action reject (refused queries answered at once).
 # For each: DNS queries per second with dnsperf (an allowed mix and a
 # mix where half the names are blocked, SECONDS each), new TLS
-# connections per second (tls_rate.py), and a bulk TCP transfer with
-# iperf3; with the daemon's CPU time.  Ratios at the end.  Not a test:
+# connections per second (tls_rate.py), new QUIC flows per second
+# (quic_rate.py: Chrome-shaped handshakes, ClientHello over two
+# Initials, allowed names, counted where they arrive), and a bulk TCP
+# transfer with iperf3; with the daemon's CPU time.  Ratios at the end.  Not a test:
 # timing is never pass or fail.
 #
 # usage: tests/bench/packet_path.sh [SECONDS]	(as root, from a build)
@@ -86,6 +88,21 @@ tls_rate() {
 	in_client timeout $((SECONDS_EACH + 20)) python3 "$here/tls_rate.py" \
 	    $S4 443 "$SECONDS_EACH" 2 $ALLOWED | awk '{ print $6 }'
 }
+quic_rate() {	# handshakes that reached the server, per second
+	in_server timeout $((SECONDS_EACH + 70)) python3 "$here/quic_rate.py" \
+	    sink $S4 443 >"$EMBT_TMP/quic_sink.out" 2>&1 &
+	sink=$!
+	sleep 0.5
+	in_client timeout $((SECONDS_EACH + 20)) python3 "$here/quic_rate.py" \
+	    send $S4 443 "$SECONDS_EACH" $ALLOWED >"$EMBT_TMP/quic_send.out" 2>&1
+	wait "$sink"
+	python3 -c '
+import sys
+got = int(open(sys.argv[1]).read().split()[1]) / 2
+sent, secs = open(sys.argv[2]).read().split()[1:4:2]
+print("%.0f" % (got / float(secs)))' "$EMBT_TMP/quic_sink.out" \
+	    "$EMBT_TMP/quic_send.out" 2>/dev/null || echo 0
+}
 bulk_gbps() {
 	in_client timeout $((SECONDS_EACH + 20)) iperf3 -c $S4 \
 	    -t "$SECONDS_EACH" -J 2>/dev/null | python3 -c '
@@ -103,9 +120,10 @@ measure() {
 	eval "$1_dns=\$(dns_qps $EMBT_TMP/allowed.txt)"
 	eval "$1_dnsb=\$(dns_qps $EMBT_TMP/blocked.txt)"
 	eval "$1_tls=\$(tls_rate)"
+	eval "$1_quic=\$(quic_rate)"
 	eval "$1_bulk=\$(bulk_gbps)"
 	t1=$(cpu_ticks "$PID")
-	eval "$1_cpu=\$(( (t1 - t0) * 100 / $(getconf CLK_TCK) / (4 * SECONDS_EACH) ))"
+	eval "$1_cpu=\$(( (t1 - t0) * 100 / $(getconf CLK_TCK) / (5 * SECONDS_EACH) ))"
 }
 
 echo "(a) no queue ..."
@@ -157,6 +175,7 @@ printf '%-34s %12s %14s %16s %9s\n' "DNS half-blocked mix, answers/s" "$a_dnsb" 
 printf '%-34s %12s %14s %16s %9s\n' "  same mix, embargod -a (audit)" "" "" "$c_dnsa" "$(ratio "$c_dnsa" "$b_dnsb")"
 printf '%-34s %12s %14s %16s %9s\n' "  same mix, action reject" "" "" "$c_dnsr" "$(ratio "$c_dnsr" "$b_dnsb")"
 printf '%-34s %12s %14s %16s %9s\n' "TLS new connections/s" "$a_tls" "$b_tls" "$c_tls" "$(ratio "$c_tls" "$b_tls")"
+printf '%-34s %12s %14s %16s %9s\n' "QUIC new flows (2 Initials)/s" "$a_quic" "$b_quic" "$c_quic" "$(ratio "$c_quic" "$b_quic")"
 printf '%-34s %12s %14s %16s %9s\n' "bulk TCP, Gbit/s" "$a_bulk" "$b_bulk" "$c_bulk" "$(ratio "$c_bulk" "$a_bulk") (c)/(a)"
 printf '%-34s %12s %14s %16s\n' "queue process CPU, % of one core" "-" "$b_cpu" "$c_cpu"
 echo "(half-blocked mix: under (c) the blocked half is dropped, by design,"

@@ -12,7 +12,7 @@
 #	sh capture.sh FILE...		remake only these (e.g. dns-cname.pcap)
 #
 # Needs: iproute2 tcpdump dnsmasq-base bind9-dnsutils curl openssl
-# gnutls-bin python3.
+# gnutls-bin ngtcp2-client ngtcp2-server python3 python3-cryptography.
 #
 set -eu
 
@@ -28,7 +28,7 @@ cleanup()
 		kill "$p" 2>/dev/null || true
 	done
 	ip netns del "$NS" 2>/dev/null || true
-	rm -rf "$tmp"
+	rm -rf "$tmp" "/etc/netns/$NS"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -68,6 +68,22 @@ cap()
 	tcpdump -nr "$here/$file" 2>/dev/null
 }
 
+# gen FILE ARGS...: write FILE with tests/tools/quic_chrome.py.
+gen()
+{
+	file=$1
+	shift
+	if [ -n "$only" ]; then
+		case " $only " in
+		*" $file "*) ;;
+		*) return 0 ;;
+		esac
+	fi
+	python3 "$here/../tools/quic_chrome.py" pcap "$here/$file" "$@"
+	echo "== $file"
+	tcpdump -nr "$here/$file" 2>/dev/null
+}
+
 # ---------------------------------------------------------------- network
 ip netns add "$NS"
 in_ns ip link set lo up
@@ -84,6 +100,13 @@ for a in 43 53 80; do
 	in_ns ip -6 route add table local local "fd00:88::$a" dev lo \
 	    src fd00:88::1
 done
+
+# gtlsclient sends "localhost" as the SNI of a numeric host, whatever
+# --sni says: give it names, in the namespace's own hosts file (ip-netns(8)
+# binds /etc/netns/NAME/hosts over /etc/hosts for what it runs).
+mkdir -p "/etc/netns/$NS"
+printf '%s\n' '10.88.0.43 s12.upd.kaspersky.com' \
+    'fd00:88::43 ksn-a.kaspersky-labs.com' >"/etc/netns/$NS/hosts"
 
 # ---------------------------------------------------------------- servers
 ip netns exec "$NS" dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts \
@@ -102,6 +125,11 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 ip netns exec "$NS" openssl s_server -quiet -accept 443 -www \
     -cert "$tmp/cert.pem" -key "$tmp/key.pem" >/dev/null 2>&1 &
 pids="$pids $!"
+for a in 10.88.0.43 fd00:88::43; do
+	ip netns exec "$NS" gtlsserver -q "$a" 443 "$tmp/key.pem" \
+	    "$tmp/cert.pem" >/dev/null 2>&1 &
+	pids="$pids $!"
+done
 
 mkdir "$tmp/www"
 (cd "$tmp/www" && exec ip netns exec "$NS" \
@@ -148,6 +176,22 @@ cap tls-split-segments.pcap EN10MB 'tcp dst port 443' \
 cap tls-split-records.pcap EN10MB 'tcp dst port 443' \
     python3 "$here/../tools/split_hello.py" records 10.88.0.43 443 \
     s12.upd.kaspersky.com 2
+
+# ---------------------------------------------------------------- QUIC
+# ngtcp2's examples (Debian ngtcp2-client/-server, GnuTLS), HTTP/3.
+cap quic-ngtcp2.pcap EN10MB 'udp dst port 443' \
+    gtlsclient -q --timeout=3s --exit-on-all-streams-close \
+    s12.upd.kaspersky.com 443 \
+    https://s12.upd.kaspersky.com/
+cap quic-ngtcp2-v6.pcap LINUX_SLL 'udp dst port 443' \
+    gtlsclient -q --timeout=3s --exit-on-all-streams-close \
+    ksn-a.kaspersky-labs.com 443 \
+    https://ksn-a.kaspersky-labs.com/
+# Chrome-shaped handshakes are written, not captured: see quic_chrome.py.
+gen quic-chrome.pcap s12.upd.kaspersky.com
+gen quic-chrome-v2.pcap ksn-a.kaspersky-labs.com --version 2 --seed 9369
+gen quic-chrome-gap.pcap s12.upd.kaspersky.com --gap
+gen quic-chrome-retry.pcap s12.upd.kaspersky.com --retry
 
 # ---------------------------------------------------------------- HTTP
 cap http-curl.pcap EN10MB 'tcp dst port 80' \

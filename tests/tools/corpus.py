@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """
 corpus.py: write the seed corpora of tests/fuzz/corpus/fuzz_{dns,tls,http,
-packet,verdict} from the captures in tests/data.
+packet,verdict,quic} from the captures in tests/data.
 
   python3 tests/tools/corpus.py		(from the top of the tree)
 
@@ -103,7 +103,7 @@ def main():
 def queue_corpora():
     names = ("dns-udp", "dns-tcp", "tls-curl", "tls-gnutls",
              "tls-split-segments", "tls-split-records", "http-proxy",
-             "http-port")
+             "http-port", "quic-ngtcp2", "quic-chrome")
     for name in names:
         pkts = list(packets(os.path.join(DATA, name + ".pcap")))
         for i, ip in enumerate(pkts[:4]):
@@ -119,5 +119,25 @@ def queue_corpora():
             queue_msg(i + 1, ip) for i, ip in enumerate(pkts)))
 
 
+def quic_corpora():
+    """fuzz_quic: each client datagram whole (the raw path), and the
+    crafted frames of a ClientHello cut in three, for the sealed path
+    (first byte: version 1, three Initials, an 8-byte DCID)."""
+    for name in ("quic-ngtcp2", "quic-ngtcp2-v6", "quic-chrome",
+                 "quic-chrome-v2"):
+        for i, p in enumerate(payloads(name)):
+            if i < 3:
+                write("fuzz_quic", "%s-%d" % (name, i), p[3])
+    ch = b"".join(p[3] for p in payloads("tls-curl") if p[2] == 443)[5:]
+    third = len(ch) // 3
+    frames = b""
+    for off in (2 * third, 0, third):
+        part = ch[off:off + third] if off < 2 * third else ch[off:]
+        frames += b"\x06" + struct.pack(">HH", 0x4000 | off,
+                                         0x4000 | len(part)) + part + b"\x01"
+    write("fuzz_quic", "sealed-three", b"\x08" + bytes(range(8)) + frames)
+
+
 main()
 queue_corpora()
+quic_corpora()

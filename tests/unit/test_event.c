@@ -69,6 +69,32 @@ test_tls_block(void **state)
 	    "\"match\":\"suffix\",\"queue\":1,\"ech\":false}}\n");
 }
 
+/* QUIC: the TLS fields, network.protocol quic, embargo.quic.version */
+static void
+test_quic_block(void **state)
+{
+	struct tuple	 t;
+	struct event	 e;
+	char		 buf[2048];
+
+	(void)state;
+	setup(&e, &t, 0);
+	t.l4 = IPPROTO_UDP;
+	e.proto = PROTO_QUIC;
+	e.name = "s12.upd.kaspersky.com";
+	e.rule = "upd.kaspersky.com";
+	e.alpn = "h3";
+	e.quic_version = "2";
+	e.t = &t;
+	event_format_json(&e, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\"network\":{\"protocol\":\"quic\","
+	    "\"transport\":\"udp\",\"type\":\"ipv4\"}"));
+	assert_non_null(strstr(buf, "\"tls\":{\"client\":{\"server_name\":"
+	    "\"s12.upd.kaspersky.com\"},\"next_protocol\":\"h3\"}"));
+	assert_non_null(strstr(buf, "\"match\":\"suffix\","
+	    "\"quic\":{\"version\":\"2\"},\"queue\":"));
+}
+
 static void
 test_dns_audit_v6(void **state)
 {
@@ -197,6 +223,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tls_block),
+		cmocka_unit_test(test_quic_block),
 		cmocka_unit_test(test_dns_audit_v6),
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_dns_answer),

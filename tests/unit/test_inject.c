@@ -100,6 +100,53 @@ test_udp(void **state)
 	}
 }
 
+/*
+ * The ICMP port unreachable for a refused QUIC datagram: from the
+ * server to the client, quoting the datagram (cut to 576 or 1280 bytes
+ * in all), checksums right.
+ */
+static void
+test_unreach(void **state)
+{
+	static const uint8_t	 dgram[1200] = { 0xc3, 0, 0, 0, 1 };
+	uint8_t			 orig[1300], b[1400];
+	struct tuple		 t, c;
+	size_t			 n, h, olen;
+	int			 v6;
+
+	(void)state;
+	for (v6 = 0; v6 <= 1; v6++) {
+		/* the client's datagram, and the answer's tuple */
+		tuple(&t, v6, IPPROTO_UDP);
+		c = t;
+		c.src = t.dst;
+		c.dst = t.src;
+		c.sport = 40000;
+		c.dport = 443;
+		olen = inject_build_udp(&c, dgram, sizeof(dgram), orig,
+		    sizeof(orig));
+		assert_true(olen > 1200);
+		h = v6 ? 40 : 20;
+		n = inject_build_unreach(&t, orig, olen, b, sizeof(b));
+		assert_int_equal(n, v6 ? 1280 : 576);
+		assert_int_equal(b[v6 ? 6 : 9], v6 ? 58 : 1);	/* ICMP */
+		assert_int_equal(b[h], v6 ? 1 : 3);		/* unreachable */
+		assert_int_equal(b[h + 1], v6 ? 4 : 3);		/* port */
+		assert_memory_equal(b + h + 8, orig, n - h - 8);
+		if (v6)
+			expect_l4_sum(b, h, n, 1, 58);
+		else {
+			assert_int_equal(sum16(b, 20, 0), 0xffff);
+			assert_int_equal(sum16(b + h, n - h, 0), 0xffff);
+		}
+		/* a short datagram is quoted whole */
+		n = inject_build_unreach(&t, orig, h + 8 + 3, b, sizeof(b));
+		assert_int_equal(n, h + 8 + h + 8 + 3);
+		assert_int_equal(inject_build_unreach(&t, orig, olen, b, 100),
+		    0);
+	}
+}
+
 static void
 test_rst(void **state)
 {
@@ -153,6 +200,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_udp),
+		cmocka_unit_test(test_unreach),
 		cmocka_unit_test(test_rst),
 		cmocka_unit_test(test_closed),
 	};
