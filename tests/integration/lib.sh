@@ -21,6 +21,10 @@
 # forwards IPv4 and IPv6.  Namespace names carry the test's PID, so runs
 # never collide.  Exit status: 0 pass, 1 fail, 77 skip, 99 setup error.
 
+# The system's tools first (see TESTS_ENVIRONMENT in Makefile.am).
+PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+export PATH
+
 EMBT_ID=${EMBT_ID:-$$}
 NS_C=embt-c-$EMBT_ID
 NS_G=embt-g-$EMBT_ID
