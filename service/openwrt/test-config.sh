@@ -488,6 +488,23 @@ procd: kill"
 		pass
 	fi
 	check_log "fw4: offloading on, nothing run" ""
+	uci_with "option queues '0'" | sed "s/enabled '1'/enabled '0'/" |
+	    set_uci
+	in_script start_service 2>"$tmp/err" && [ ! -s "$tmp/err" ] && pass ||
+	    fail "fw4: offloading on, service disabled: start complained"
+	check_log "fw4: offloading on, disabled, nothing run" ""
+	printf "config defaults\n\toption flow_offloading '0'\n" \
+	    >"$tmp/uci/firewall"
+	uci_with "option queues '0'" | set_uci
+	in_script start_service
+	: >"$LOG"
+	printf "config defaults\n\toption flow_offloading '1'\n" \
+	    >"$tmp/uci/firewall"
+	in_script reload_service 2>/dev/null &&
+	    fail "fw4: reload with offloading turned on succeeded"
+	check_log "fw4: offloading turned on while running: stopped" \
+	    "embargo-firewall stop
+procd: kill"
 	uci_with "option mode 'host'" | set_uci
 	in_script start_service
 	grep -q "^embargo-firewall -m host -q 0 -b nft start$" "$LOG" &&

@@ -1,0 +1,18 @@
+/*
+ * control.h: the control socket embargoctl(8) talks to.
+ */
+#ifndef EMBARGO_CONTROL_H
+#define EMBARGO_CONTROL_H
+
+#include <sys/types.h>
+
+struct daemon;
+struct event_base;
+struct control;
+
+struct control	*control_open(struct daemon *, const char *, const char *,
+		    unsigned, uid_t);
+int		 control_listen(struct control *, struct event_base *);
+void		 control_close(struct control *);
+
+#endif

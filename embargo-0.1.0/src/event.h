@@ -1,0 +1,45 @@
+/*
+ * event.h: one record per block or audit decision: a line for syslog
+ * and, when configured, a JSON line (Elastic Common Schema names) for a
+ * SIEM.
+ */
+#ifndef EMBARGO_EVENT_H
+#define EMBARGO_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "embargo.h"
+#include "policy.h"
+
+struct event {
+	enum event_action	 action;
+	int			 reject;	/* answered at once */
+	enum proto		 proto;
+	const char		*name;		/* seen in the packet; or NULL */
+	uint16_t		 qtype;		/* DNS */
+	int			 answer;	/* a DNS answer, not a query */
+	const struct addr	*answers;	/* its addresses */
+	int			 nanswers;
+	const char		*rule;		/* suffix, prefix, port, ... */
+	const char		*match;		/* exact, suffix, prefix, ... */
+	const char		*ruleset;	/* the list */
+	const char		*vendor;	/* may be NULL */
+	const char		*category;	/* may be NULL */
+	const char		*reason;	/* may be NULL */
+	const char		*alpn;		/* TLS, may be NULL */
+	int			 ech;		/* TLS */
+	const struct tuple	*t;
+	unsigned		 queue;
+	uint64_t		 time_ms;	/* since the epoch */
+};
+
+struct eventlog;
+
+struct eventlog	*eventlog_open(const char *);
+int		 eventlog_reopen(struct eventlog *);
+void		 eventlog_close(struct eventlog *);
+int		 event_emit(struct eventlog *, const struct event *);
+size_t		 event_format_json(const struct event *, char *, size_t);
+
+#endif

@@ -1,0 +1,268 @@
+/*
+ * flow.c: a fixed-size table of flows, found by their tuple.
+ *
+ * Everything is allocated when the table is made: the entries, the hash
+ * heads, and a pool of gather buffers that only flows in the middle of
+ * a message hold.  Entries are chained by index; a least-recently-used
+ * list lets expiry stop at the first flow that is still fresh.  When
+ * the table or the pool is full the caller counts a bound and gives the
+ * default verdict: no flow is ever evicted early, because an evicted
+ * flow's later packets would be judged without their start.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow.h"
+#include "xmalloc.h"
+
+struct flow_table {
+	struct flow	*flows;
+	uint32_t	 max;
+	uint32_t	 count;
+	uint32_t	*heads;		/* index + 1 */
+	uint32_t	 nheads;	/* a power of two */
+	uint32_t	 freelist;	/* index + 1, chained through hnext */
+	uint32_t	 lru_old;	/* least recently used: index + 1 */
+	uint32_t	 lru_new;
+	uint8_t		*bufmem;
+	uint32_t	*freebufs;
+	uint32_t	 nfreebufs;
+	uint32_t	 nbufs;
+	uint32_t	 bufsize;
+};
+
+static uint32_t	tuple_hash(const struct tuple *);
+static int	tuple_eq(const struct tuple *, const struct tuple *);
+static void	lru_unlink(struct flow_table *, struct flow *);
+static void	lru_append(struct flow_table *, struct flow *);
+
+static inline uint32_t
+idx(const struct flow_table *ft, const struct flow *f)
+{
+	return ((uint32_t)(f - ft->flows));
+}
+
+/* Make a table of max flows and nbufs gather buffers of bufsize bytes. */
+struct flow_table *
+flow_table_new(uint32_t max, uint32_t nbufs, uint32_t bufsize)
+{
+	struct flow_table	*ft;
+	uint32_t		 i;
+
+	ft = xcalloc(1, sizeof(*ft));
+	ft->max = max;
+	ft->flows = xcalloc(max, sizeof(*ft->flows));
+	for (ft->nheads = 1; ft->nheads < max; ft->nheads <<= 1)
+		;
+	ft->heads = xcalloc(ft->nheads, sizeof(*ft->heads));
+	for (i = 0; i < max; i++)
+		ft->flows[i].hnext = (i + 1 < max) ? i + 2 : 0;
+	ft->freelist = 1;
+	ft->nbufs = nbufs;
+	ft->bufsize = bufsize;
+	ft->bufmem = xcalloc(nbufs, bufsize);
+	ft->freebufs = xcalloc(nbufs, sizeof(*ft->freebufs));
+	for (i = 0; i < nbufs; i++)
+		ft->freebufs[i] = nbufs - 1 - i;
+	ft->nfreebufs = nbufs;
+	return (ft);
+}
+
+void
+flow_table_free(struct flow_table *ft)
+{
+	if (ft == NULL)
+		return;
+	free(ft->flows);
+	free(ft->heads);
+	free(ft->bufmem);
+	free(ft->freebufs);
+	free(ft);
+}
+
+/* FNV-1a over the tuple's bytes; the table holds no secrets to guard. */
+static uint32_t
+tuple_hash(const struct tuple *t)
+{
+	const uint8_t	*parts[2] = { t->src.u.b, t->dst.u.b };
+	uint32_t	 h = 2166136261U;
+	size_t		 i, n = (t->src.family == AF_INET) ? 4 : 16;
+	int		 p;
+
+	for (p = 0; p < 2; p++)
+		for (i = 0; i < n; i++)
+			h = (h ^ parts[p][i]) * 16777619U;
+	h = (h ^ t->sport) * 16777619U;
+	h = (h ^ t->dport) * 16777619U;
+	h = (h ^ t->l4) * 16777619U;
+	return (h ^ (h >> 15));
+}
+
+static int
+tuple_eq(const struct tuple *a, const struct tuple *b)
+{
+	size_t	 n = (a->src.family == AF_INET) ? 4 : 16;
+
+	return (a->src.family == b->src.family && a->sport == b->sport &&
+	    a->dport == b->dport && a->l4 == b->l4 &&
+	    memcmp(a->src.u.b, b->src.u.b, n) == 0 &&
+	    memcmp(a->dst.u.b, b->dst.u.b, n) == 0);
+}
+
+static void
+lru_unlink(struct flow_table *ft, struct flow *f)
+{
+	if (f->prev)
+		ft->flows[f->prev - 1].next = f->next;
+	else
+		ft->lru_old = f->next;
+	if (f->next)
+		ft->flows[f->next - 1].prev = f->prev;
+	else
+		ft->lru_new = f->prev;
+	f->prev = f->next = 0;
+}
+
+static void
+lru_append(struct flow_table *ft, struct flow *f)
+{
+	f->prev = ft->lru_new;
+	f->next = 0;
+	if (ft->lru_new)
+		ft->flows[ft->lru_new - 1].next = idx(ft, f) + 1;
+	else
+		ft->lru_old = idx(ft, f) + 1;
+	ft->lru_new = idx(ft, f) + 1;
+}
+
+struct flow *
+flow_find(struct flow_table *ft, const struct tuple *t)
+{
+	uint32_t	 i = ft->heads[tuple_hash(t) & (ft->nheads - 1)];
+
+	for (; i != 0; i = ft->flows[i - 1].hnext)
+		if (tuple_eq(&ft->flows[i - 1].t, t))
+			return (&ft->flows[i - 1]);
+	return (NULL);
+}
+
+/* A new flow for t, or NULL when the table is full. */
+struct flow *
+flow_add(struct flow_table *ft, const struct tuple *t, uint64_t now)
+{
+	struct flow	*f;
+	uint32_t	 h;
+
+	if (ft->freelist == 0)
+		return (NULL);
+	f = &ft->flows[ft->freelist - 1];
+	ft->freelist = f->hnext;
+	memset(f, 0, sizeof(*f));
+	f->t = *t;
+	f->last = now;
+	h = tuple_hash(t) & (ft->nheads - 1);
+	f->hnext = ft->heads[h];
+	ft->heads[h] = idx(ft, f) + 1;
+	lru_append(ft, f);
+	ft->count++;
+	return (f);
+}
+
+/* A packet was seen on f: it becomes the most recently used. */
+void
+flow_touch(struct flow_table *ft, struct flow *f, uint64_t now)
+{
+	f->last = now;
+	lru_unlink(ft, f);
+	lru_append(ft, f);
+}
+
+void
+flow_remove(struct flow_table *ft, struct flow *f)
+{
+	uint32_t	*p = &ft->heads[tuple_hash(&f->t) & (ft->nheads - 1)];
+	uint32_t	 me = idx(ft, f) + 1;
+
+	while (*p != 0 && *p != me)
+		p = &ft->flows[*p - 1].hnext;
+	if (*p == me)
+		*p = f->hnext;
+	lru_unlink(ft, f);
+	flow_release_buffer(ft, f);
+	f->hnext = ft->freelist;
+	ft->freelist = me;
+	ft->count--;
+}
+
+/* Give f a gather buffer; -1 when the pool is empty. */
+int
+flow_gather(struct flow_table *ft, struct flow *f)
+{
+	if (f->st.buf != NULL)
+		return (0);
+	if (ft->nfreebufs == 0)
+		return (-1);
+	stream_init(&f->st, ft->bufmem + (size_t)ft->freebufs[--ft->nfreebufs] *
+	    ft->bufsize, ft->bufsize, f->base);
+	return (0);
+}
+
+void
+flow_release_buffer(struct flow_table *ft, struct flow *f)
+{
+	if (f->st.buf == NULL)
+		return;
+	ft->freebufs[ft->nfreebufs++] =
+	    (uint32_t)((size_t)(f->st.buf - ft->bufmem) / ft->bufsize);
+	f->st.buf = NULL;
+}
+
+/*
+ * Remove flows idle for longer than their timeout: decided flows after
+ * decided_ms (they only wait for packets already queued), the others
+ * after idle_ms.  Returns how many went.
+ */
+size_t
+flow_expire(struct flow_table *ft, uint64_t now, uint64_t idle_ms,
+    uint64_t decided_ms)
+{
+	struct flow	*f;
+	uint32_t	 i, next;
+	uint64_t	 limit;
+	size_t		 n = 0;
+
+	for (i = ft->lru_old; i != 0; i = next) {
+		f = &ft->flows[i - 1];
+		next = f->next;
+		if (now - f->last < (decided_ms < idle_ms ? decided_ms :
+		    idle_ms))
+			break;		/* everything after is fresher */
+		limit = (f->state == FLOW_DECIDED) ? decided_ms : idle_ms;
+		if (now - f->last < limit)
+			continue;
+		flow_remove(ft, f);
+		n++;
+	}
+	return (n);
+}
+
+/* The flows, least recently used first: flow_first, then flow_next. */
+const struct flow *
+flow_first(const struct flow_table *ft)
+{
+	return (ft->lru_old ? &ft->flows[ft->lru_old - 1] : NULL);
+}
+
+const struct flow *
+flow_next(const struct flow_table *ft, const struct flow *f)
+{
+	return (f->next ? &ft->flows[f->next - 1] : NULL);
+}
+
+uint32_t
+flow_count(const struct flow_table *ft)
+{
+	return (ft->count);
+}

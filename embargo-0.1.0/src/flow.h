@@ -1,0 +1,50 @@
+/*
+ * flow.h: the bounded table of TCP flows under inspection.
+ */
+#ifndef EMBARGO_FLOW_H
+#define EMBARGO_FLOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "embargo.h"
+#include "stream.h"
+
+enum flow_state {
+	FLOW_OPEN,	/* seen, nothing judged yet */
+	FLOW_GATHER,	/* a message is being gathered */
+	FLOW_DECIDED	/* judged; kept briefly for packets in flight */
+};
+
+struct flow {
+	struct tuple	 t;
+	uint64_t	 last;		/* ms, last packet */
+	uint32_t	 hnext;		/* hash chain: index + 1, 0 ends */
+	uint32_t	 prev;		/* LRU list: index + 1 */
+	uint32_t	 next;
+	uint8_t		 state;
+	uint8_t		 proto;		/* enum proto, once known */
+	uint8_t		 verdict;	/* enum verdict, once decided */
+	uint8_t		 based;		/* base sequence number known */
+	uint32_t	 base;		/* sequence number of byte 0 */
+	struct stream	 st;		/* st.buf set while gathering */
+};
+
+struct flow_table;
+
+struct flow_table *flow_table_new(uint32_t, uint32_t, uint32_t);
+void		 flow_table_free(struct flow_table *);
+struct flow	*flow_find(struct flow_table *, const struct tuple *);
+struct flow	*flow_add(struct flow_table *, const struct tuple *,
+		    uint64_t);
+void		 flow_touch(struct flow_table *, struct flow *, uint64_t);
+void		 flow_remove(struct flow_table *, struct flow *);
+int		 flow_gather(struct flow_table *, struct flow *);
+void		 flow_release_buffer(struct flow_table *, struct flow *);
+size_t		 flow_expire(struct flow_table *, uint64_t, uint64_t,
+		    uint64_t);
+uint32_t	 flow_count(const struct flow_table *);
+const struct flow *flow_first(const struct flow_table *);
+const struct flow *flow_next(const struct flow_table *, const struct flow *);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * http.h: the host an HTTP/1.x request is for.
+ *
+ * http_parse_request() reads the client's TCP byte stream from its
+ * first byte up to the end of the request head, keeping no state
+ * between calls.  HTTP_NOT_HTTP as soon as the first bytes cannot be a
+ * method (1-15 letters) and a space; HTTP_NEED_MORE until the empty
+ * line; HTTP_MALFORMED (err, a static string, says why) for a bad
+ * request line or header, a line over 8 KiB, more than 100 headers,
+ * several Host headers or an invalid host.  Two names are reported:
+ * host, the Host header's (port cut off), and target, the request
+ * target's when it names one (absolute form, for proxies, or CONNECT's
+ * authority form).  RFC 9112 3.2.2 has servers and proxies use the
+ * target over Host, while others may use Host, so a filter judges both.
+ * An IPv4 or IPv6 literal is not a name: has_host or has_target stays 0.
+ *
+ * http_looks_like(): 1 if buf starts with a usual method (GET, POST,
+ * HEAD, PUT, DELETE, OPTIONS, CONNECT, PATCH, TRACE) and a space, 0 if
+ * it cannot, -1 if too short to say.
+ */
+#ifndef EMBARGO_HTTP_H
+#define EMBARGO_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "name.h"
+
+enum http_status {
+	HTTP_DONE,	/* the request line and headers were parsed */
+	HTTP_NEED_MORE,	/* no end of headers yet */
+	HTTP_NOT_HTTP,	/* not the start of an HTTP/1.x request */
+	HTTP_MALFORMED
+};
+
+struct http_request {
+	char		 method[16];
+	int		 has_host;	/* the Host header named a host */
+	struct name	 host;
+	int		 has_target;	/* the request target named one */
+	struct name	 target;
+	const char	*err;		/* why it was refused */
+};
+
+enum http_status http_parse_request(const uint8_t *, size_t,
+		    struct http_request *);
+int		 http_looks_like(const uint8_t *, size_t);
+
+#endif

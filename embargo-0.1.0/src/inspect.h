@@ -1,0 +1,54 @@
+/*
+ * inspect.h: judge one packet: find its name, decide, log the event.
+ */
+#ifndef EMBARGO_INSPECT_H
+#define EMBARGO_INSPECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "dns.h"
+#include "embargo.h"
+#include "event.h"
+#include "flow.h"
+#include "policy.h"
+#include "inject.h"
+#include "stats.h"
+#include "top.h"
+
+struct learn;
+
+/* One per queue thread; nothing in it is shared but the learn table. */
+struct inspect {
+	struct policy		*policy;	/* set before each batch */
+	struct flow_table	*flows;
+	struct stats		*stats;
+	struct eventlog		*events;
+	unsigned		 queue;
+	uint64_t		 now_ms;	/* monotonic, for flows */
+	uint64_t		 wall_ms;	/* for events */
+	uint64_t		 flow_timeout_ms;
+	uint64_t		 decided_timeout_ms;
+	uint8_t			*scratch;	/* TLS handshake assembly */
+	size_t			 scratchlen;
+	enum client_policy	 client;	/* the current packet's */
+	struct top		*top_names;	/* matched names */
+	struct top		*top_clients;	/* clients that matched */
+	const struct inject	*inject;	/* NULL: reject drops */
+	struct learn		*learn;		/* shared; NULL: none */
+	int			 reject;	/* the current packet's */
+	int			 refuse;	/* ... answered REFUSED */
+};
+
+void		 inspect_init(struct inspect *, const struct conf *,
+		    struct stats *, struct eventlog *, unsigned);
+void		 inspect_free(struct inspect *);
+enum verdict	 inspect_packet(struct inspect *, const uint8_t *, size_t);
+size_t		 inspect_expire(struct inspect *);
+void		 inspect_event(struct inspect *, struct event *,
+		    const struct decision *);
+void		 inspect_answer_dns(struct inspect *, const struct tuple *,
+		    const uint8_t *, const struct dns_query *, enum dns_reject);
+
+#endif

@@ -1,0 +1,593 @@
+/*
+ * match.c: the compiled rule set.
+ *
+ * Layout.  Rules live in a hash table of 64-bit entries: 48 bits of
+ * fingerprint of the rule's name and 16 bits saying kind, effect and
+ * list.  Names themselves are not kept: a lookup only ever asks about
+ * suffixes of the name in hand, so the matching rule's text is that
+ * suffix.  Entries sit in buckets of eight, one 64-byte cache line each;
+ * a bucket that filled up while building sets a flag in its first
+ * slot, so that a lookup which misses stops after one line unless the
+ * flag sends it on.  In front of the table, a blocked Bloom filter (one
+ * 64-bit word per name, three bits, a byte a rule) answers "surely not"
+ * for about 97% of the suffixes that have no rule, from cache, so a
+ * name that matches nothing rarely waits for the table's memory at all.
+ * Six rules per bucket and the filter cost under 12 bytes a rule.
+ *
+ * Hashing.  A name's labels are hashed right to left, each label's
+ * hash chained onto the hash of everything to its right, so one pass
+ * gives the hash of every suffix: "upd.kaspersky.com" hashes the same
+ * whether it is a rule or the tail of "s12.upd.kaspersky.com".  The
+ * buckets of the most specific suffixes are prefetched together before
+ * any is probed, so the cache misses of those the filter lets through
+ * overlap.
+ *
+ * False matches.  Two names share a fingerprint and a bucket with odds
+ * near 2^-46 per probe; with a random seed per set they cannot be
+ * aimed at.  That is far below any other error in the system.
+ */
+#include "config.h"
+
+#include <endian.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "match.h"
+#include "name.h"
+#include "xmalloc.h"
+
+#define BUCKET_SLOTS	8
+#define BUCKET_LOAD	6	/* rules per bucket when sizing the table */
+#define LEVELS_MAX	(NAME_MAXLEN + 1)	/* labels, even if all empty */
+#define PREFETCH_LEVELS	6
+#define FILTER_NAMES_PER_WORD	8	/* 8 bits a name: about 3% false hits */
+#define RADIX_MIN	65536	/* rules; fewer go to qsort() */
+#define HUGE_PAGE	((size_t)2 * 1024 * 1024)
+
+#define INFO_EXACT	0x0001
+#define INFO_ALLOW	0x0002
+#define INFO_OVERFLOW	0x0004	/* in slot 0: look in the next bucket too */
+#define INFO_LISTSHIFT	3
+#define INFO_MASK	0xffffULL
+#define FP_MASK		(~INFO_MASK)
+
+struct bucket {
+	uint64_t	slot[BUCKET_SLOTS];
+} __attribute__((__aligned__(64)));
+
+struct match {
+	atomic_uint	 refs;
+	uint64_t	 seed;
+	struct bucket	*buckets;
+	uint32_t	 nbuckets;
+	uint64_t	*filter;	/* blocked Bloom filter, a word a name */
+	uint32_t	 nwords;
+	size_t		 count;
+};
+
+struct build_rule {
+	uint64_t	 hash;
+	uint32_t	 tag;
+	uint16_t	 info;
+};
+
+struct match_builder {
+	uint64_t		 seed;
+	struct build_rule	*rules;
+	size_t			 nrules;
+	size_t			 cap;
+};
+
+static uint64_t	match_seed(void);
+static int	hash_levels(uint64_t, const char *, size_t, uint64_t *,
+		    uint16_t *);
+static int	rule_cmp(const void *, const void *);
+static void	rules_sort(struct build_rule *, size_t);
+static size_t	builder_dedup(struct match_builder *, match_dup_cb, void *);
+static struct bucket *table_alloc(size_t);
+static void	table_insert(struct match *, uint64_t, uint16_t);
+static int	probe(const struct match *, uint64_t, int, uint16_t *);
+
+static inline uint64_t
+fmix64(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	k *= 0xc4ceb9fe1a85ec53ULL;
+	k ^= k >> 33;
+	return (k);
+}
+
+static inline uint32_t
+bucket_of(const struct match *m, uint64_t h)
+{
+	return ((uint32_t)(((h >> 32) * (uint64_t)m->nbuckets) >> 32));
+}
+
+/*
+ * The filter word for a hash and the three bits it sets there, from a
+ * remix of the hash so they are independent of bucket and fingerprint.
+ */
+static inline uint64_t
+filter_bits(uint64_t h, uint32_t nwords, uint32_t *word)
+{
+	uint64_t	 g = (h ^ (h >> 31)) * 0x9e3779b97f4a7c15ULL;
+
+	*word = (uint32_t)(((g >> 32) * (uint64_t)nwords) >> 32);
+	return ((1ULL << (g & 63)) | (1ULL << ((g >> 6) & 63)) |
+	    (1ULL << ((g >> 12) & 63)));
+}
+
+/* The stored fingerprint: the low 48 bits, never zero (zero: empty). */
+static inline uint64_t
+fingerprint(uint64_t h)
+{
+	uint64_t	 fp = h & 0xffffffffffffULL;
+
+	return ((fp == 0 ? 1 : fp) << 16);
+}
+
+/* A seed per set, so that nobody outside can aim at a collision. */
+static uint64_t
+match_seed(void)
+{
+	uint64_t	 s;
+
+	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) != sizeof(s))
+		s = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	return (s | 1);
+}
+
+/* Eight bytes of buf at off, as a little-endian number on any host. */
+static inline uint64_t
+load64(const uint8_t *buf, size_t off)
+{
+	uint64_t	 w;
+
+	memcpy(&w, buf + off, 8);
+	return (le64toh(w));
+}
+
+/*
+ * Hash buf[start..end) onto h, the hash of the labels to its right,
+ * eight bytes at a time; buf is padded so the last load stays inside.
+ */
+static inline uint64_t
+hash_label(const uint8_t *buf, size_t start, size_t end, uint64_t h)
+{
+	uint64_t	 w;
+	size_t		 i;
+
+	for (i = start; i + 8 <= end; i += 8) {
+		h = (h ^ load64(buf, i)) * 0x9e3779b97f4a7c15ULL;
+		h = (h << 31) | (h >> 33);
+	}
+	if (i < end) {
+		w = load64(buf, i) & (~0ULL >> (8 * (8 - (end - i))));
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+	}
+	return (fmix64(h ^ (end - start)));
+}
+
+/*
+ * Hash every suffix of name[0..len): hs[0] is the top-level label,
+ * hs[n-1] the whole name, off[i] where suffix i starts.  Returns n.
+ * Dots are found eight bytes at a time (a dot XORed with '.' is a
+ * zero byte), which keeps a branch per byte out of the packet path.
+ */
+static int
+hash_levels(uint64_t seed, const char *name, size_t len, uint64_t *hs,
+    uint16_t *off)
+{
+	uint8_t		 buf[NAME_BUFSZ + 8];
+	uint16_t	 start[LEVELS_MAX];
+	uint64_t	 x, z, h = seed;
+	const uint64_t	 lo7 = 0x7f7f7f7f7f7f7f7fULL;
+	size_t		 i, pos, end;
+	int		 nl = 0, n = 0;
+
+	memcpy(buf, name, len);
+	memset(buf + len, 0, 8);
+	start[nl++] = 0;
+	for (i = 0; i < len; i += 8) {
+		x = load64(buf, i) ^ 0x2e2e2e2e2e2e2e2eULL;
+		z = ~(((x & lo7) + lo7) | x | lo7);	/* 0x80 per zero byte */
+		for (; z != 0; z &= z - 1) {
+			pos = i + (size_t)__builtin_ctzll(z) / 8;
+			if (pos < len && nl < LEVELS_MAX)
+				start[nl++] = (uint16_t)(pos + 1);
+		}
+	}
+	for (end = len; nl > 0; end = start[nl] - 1u) {
+		nl--;
+		h = hash_label(buf, start[nl], end, h);
+		hs[n] = h;
+		off[n++] = start[nl];
+	}
+	return (n);
+}
+
+struct match_builder *
+match_builder_new(void)
+{
+	struct match_builder	*b;
+
+	b = xcalloc(1, sizeof(*b));
+	b->seed = match_seed();
+	return (b);
+}
+
+/*
+ * Add one rule; name must be normalised (see name.h).  The tag comes
+ * back in duplicate reports.  Fails only for a list index out of range.
+ */
+int
+match_builder_add(struct match_builder *b, const char *name, size_t len,
+    enum match_kind kind, enum match_effect effect, unsigned list,
+    uint32_t tag)
+{
+	struct build_rule	*r;
+	uint64_t		 hs[LEVELS_MAX];
+	uint16_t		 off[LEVELS_MAX];
+	int			 n;
+
+	if (list >= MATCH_LISTMAX || len == 0 || len > NAME_MAXLEN)
+		return (-1);
+	n = hash_levels(b->seed, name, len, hs, off);
+	if (b->nrules == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 1024;
+		b->rules = xreallocarray(b->rules, b->cap, sizeof(*b->rules));
+	}
+	r = &b->rules[b->nrules++];
+	r->hash = hs[n - 1];
+	r->tag = tag;
+	r->info = (uint16_t)((list << INFO_LISTSHIFT) |
+	    (effect == MATCH_ALLOW ? INFO_ALLOW : 0) |
+	    (kind == MATCH_EXACT ? INFO_EXACT : 0));
+	return (0);
+}
+
+/*
+ * Order rules by hash (so by bucket), then kind, then allow before
+ * block, then list, then tag: the first of each (name, kind) run is the
+ * one that decides.
+ */
+static int
+rule_cmp(const void *va, const void *vb)
+{
+	const struct build_rule	*a = va, *b = vb;
+	unsigned		 ka, kb;
+
+	if (a->hash != b->hash)
+		return (a->hash < b->hash ? -1 : 1);
+	if ((a->info & INFO_EXACT) != (b->info & INFO_EXACT))
+		return ((a->info & INFO_EXACT) ? 1 : -1);
+	if ((a->info & INFO_ALLOW) != (b->info & INFO_ALLOW))
+		return ((a->info & INFO_ALLOW) ? -1 : 1);
+	ka = a->info >> INFO_LISTSHIFT;
+	kb = b->info >> INFO_LISTSHIFT;
+	if (ka != kb)
+		return (ka < kb ? -1 : 1);
+	if (a->tag != b->tag)
+		return (a->tag < b->tag ? -1 : 1);
+	return (0);
+}
+
+/*
+ * Sort rules into rule_cmp() order.  A radix sort on the top 32 bits
+ * of the hash (two 16-bit passes) puts them in bucket order in linear
+ * time; the rare runs that share those bits are then finished by
+ * insertion with the full comparison.  A million rules sort in a
+ * fraction of what qsort() takes; small sets (most lists) are not worth
+ * the 512 KiB of counters.
+ */
+static void
+rules_sort(struct build_rule *r, size_t n)
+{
+	struct build_rule	*tmp, *src = r, *dst, t;
+	size_t			*count, i, j, sum, k;
+	int			 pass;
+
+	if (n < 2)
+		return;
+	if (n < RADIX_MIN) {
+		qsort(r, n, sizeof(*r), rule_cmp);
+		return;
+	}
+	tmp = xreallocarray(NULL, n, sizeof(*tmp));
+	count = xcalloc(65536, sizeof(*count));
+	dst = tmp;
+	for (pass = 0; pass < 2; pass++) {
+		int	 shift = 32 + 16 * pass;
+
+		memset(count, 0, 65536 * sizeof(*count));
+		for (i = 0; i < n; i++)
+			count[(src[i].hash >> shift) & 0xffff]++;
+		for (sum = 0, k = 0; k < 65536; k++) {
+			size_t	 c = count[k];
+
+			count[k] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[count[(src[i].hash >> shift) & 0xffff]++] = src[i];
+		dst = src;
+		src = (src == r) ? tmp : r;
+	}
+	/*
+	 * Two passes: the rules are back in r.  Finish each run sharing
+	 * the top 32 bits; only a name repeated many times makes a long
+	 * one, and qsort() keeps that from going quadratic.
+	 */
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && (r[j].hash >> 32) ==
+		    (r[i].hash >> 32); j++)
+			;
+		if (j - i > 16) {
+			qsort(r + i, j - i, sizeof(*r), rule_cmp);
+			continue;
+		}
+		for (k = i + 1; k < j; k++) {
+			t = r[k];
+			for (sum = k; sum > i && rule_cmp(&r[sum - 1], &t) > 0;
+			    sum--)
+				r[sum] = r[sum - 1];
+			r[sum] = t;
+		}
+	}
+	free(count);
+	free(tmp);
+}
+
+/*
+ * Sort, report rules repeated within one list, and keep one rule per
+ * (name, kind).  Returns how many are kept (at the front of the array).
+ */
+static size_t
+builder_dedup(struct match_builder *b, match_dup_cb cb, void *arg)
+{
+	struct build_rule	*r = b->rules, *p;
+	size_t			 i, j, first = 0, kept = 0;
+
+	rules_sort(r, b->nrules);
+	for (i = 0; i < b->nrules; i++) {
+		if (i > 0 && r[i].hash == r[first].hash &&
+		    (r[i].info & INFO_EXACT) == (r[first].info & INFO_EXACT)) {
+			for (j = first; j < i && cb != NULL; j++) {
+				p = &r[j];
+				if ((p->info >> INFO_LISTSHIFT) !=
+				    (r[i].info >> INFO_LISTSHIFT))
+					continue;
+				cb(r[i].info >> INFO_LISTSHIFT,
+				    r[i].tag > p->tag ? r[i].tag : p->tag,
+				    r[i].tag > p->tag ? p->tag : r[i].tag,
+				    (p->info & INFO_ALLOW) !=
+				    (r[i].info & INFO_ALLOW), arg);
+				break;
+			}
+			continue;
+		}
+		first = i;
+		r[kept++] = r[i];
+	}
+	return (kept);
+}
+
+/* Put one entry in its bucket or the first bucket after it with room. */
+static void
+table_insert(struct match *m, uint64_t h, uint16_t info)
+{
+	uint32_t	 b = bucket_of(m, h);
+	int		 i;
+
+	uint64_t	*slot;
+
+	for (;;) {
+		slot = m->buckets[b].slot;
+		for (i = 0; i < BUCKET_SLOTS; i++) {
+			if ((slot[i] & FP_MASK) == 0) {
+				slot[i] = fingerprint(h) | info |
+				    (slot[i] & INFO_OVERFLOW);
+				return;
+			}
+		}
+		slot[0] |= INFO_OVERFLOW;
+		if (++b == m->nbuckets)
+			b = 0;
+	}
+}
+
+/*
+ * Memory for the table.  A large table is aligned to 2 MiB and offered
+ * to transparent huge pages: lookups land on random buckets, and with
+ * 4 KiB pages nearly every one would also miss the TLB.
+ */
+static struct bucket *
+table_alloc(size_t size)
+{
+	size_t	 align = sizeof(struct bucket);
+	void	*p;
+
+	if (size >= HUGE_PAGE) {
+		align = HUGE_PAGE;
+		size = (size + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+	}
+	if (posix_memalign(&p, align, size) != 0)
+		fatal("%s: %zu bytes", __func__, size);
+#ifdef MADV_HUGEPAGE
+	if (align == HUGE_PAGE)
+		(void)madvise(p, size, MADV_HUGEPAGE);
+#endif
+	memset(p, 0, size);
+	return (p);
+}
+
+/* Compile the rules into a set; the builder is consumed. */
+struct match *
+match_builder_finish(struct match_builder *b, match_dup_cb cb, void *arg)
+{
+	struct match	*m;
+	size_t		 i, kept, nb;
+	uint64_t	 bits;
+	uint32_t	 w;
+
+	kept = builder_dedup(b, cb, arg);
+	m = xcalloc(1, sizeof(*m));
+	atomic_init(&m->refs, 1);
+	m->seed = b->seed;
+	m->count = kept;
+	nb = (kept + BUCKET_LOAD - 1) / BUCKET_LOAD;
+	if (nb == 0)
+		nb = 1;
+	if (nb > UINT32_MAX / 2)
+		fatalx("%s: %zu rules are too many", __func__, kept);
+	m->nbuckets = (uint32_t)nb;
+	m->buckets = table_alloc(nb * sizeof(struct bucket));
+	m->nwords = (uint32_t)((kept + FILTER_NAMES_PER_WORD - 1) /
+	    FILTER_NAMES_PER_WORD);
+	if (m->nwords == 0)
+		m->nwords = 1;
+	m->filter = xcalloc(m->nwords, sizeof(*m->filter));
+	for (i = 0; i < kept; i++) {
+		table_insert(m, b->rules[i].hash, b->rules[i].info);
+		bits = filter_bits(b->rules[i].hash, m->nwords, &w);
+		m->filter[w] |= bits;
+	}
+	match_builder_free(b);
+	return (m);
+}
+
+void
+match_builder_free(struct match_builder *b)
+{
+	if (b == NULL)
+		return;
+	free(b->rules);
+	free(b);
+}
+
+/*
+ * Look for the entries of one name; exact entries count only for the
+ * whole name.  Sets *info to the deciding entry (allow over block,
+ * lower list first) and returns 1, or returns 0.
+ */
+static int
+probe(const struct match *m, uint64_t h, int whole, uint16_t *info)
+{
+	const uint64_t	*slot;
+	uint64_t	 want = fingerprint(h);
+	uint32_t	 b = bucket_of(m, h);
+	unsigned	 hits, i;
+	int		 found = 0;
+	uint16_t	 best = 0, cur;
+
+	for (;;) {
+		/*
+		 * Compare all eight slots without a branch per slot: which
+		 * one matches is random, and a mispredicted branch here
+		 * would stall on the bucket's cache miss.
+		 */
+		slot = m->buckets[b].slot;
+		hits = 0;
+		for (i = 0; i < BUCKET_SLOTS; i++)
+			hits |= (unsigned)((slot[i] & FP_MASK) == want) << i;
+		for (; hits != 0; hits &= hits - 1) {
+			cur = (uint16_t)(slot[__builtin_ctz(hits)] & INFO_MASK &
+			    ~INFO_OVERFLOW);
+			if ((cur & INFO_EXACT) && !whole)
+				continue;
+			if (!found || (cur & INFO_ALLOW) > (best & INFO_ALLOW) ||
+			    ((cur & INFO_ALLOW) == (best & INFO_ALLOW) &&
+			    (cur >> INFO_LISTSHIFT) < (best >> INFO_LISTSHIFT)))
+				best = cur;
+			found = 1;
+		}
+		if (!(slot[0] & INFO_OVERFLOW))
+			break;
+		if (++b == m->nbuckets)
+			b = 0;
+	}
+	*info = best;
+	return (found);
+}
+
+/*
+ * Find the rule that decides name[0..len) (normalised).  Returns 1 and
+ * fills res, or 0 when no rule covers the name.  Allocates nothing.
+ */
+int
+match_lookup(const struct match *m, const char *name, size_t len,
+    struct match_result *res)
+{
+	uint64_t	 hs[LEVELS_MAX], bits;
+	uint16_t	 off[LEVELS_MAX], info;
+	uint32_t	 w;
+	int		 n, i;
+
+	if (len == 0 || len > NAME_MAXLEN || m->count == 0)
+		return (0);
+	n = hash_levels(m->seed, name, len, hs, off);
+	for (i = n - 1; i >= 0 && i >= n - PREFETCH_LEVELS; i--)
+		__builtin_prefetch(&m->buckets[bucket_of(m, hs[i])]);
+	for (i = n - 1; i >= 0; i--) {
+		bits = filter_bits(hs[i], m->nwords, &w);
+		if ((m->filter[w] & bits) != bits)
+			continue;	/* surely no rule for this suffix */
+		if (!probe(m, hs[i], i == n - 1, &info))
+			continue;
+		res->kind = (info & INFO_EXACT) ? MATCH_EXACT : MATCH_SUFFIX;
+		res->effect = (info & INFO_ALLOW) ? MATCH_ALLOW : MATCH_BLOCK;
+		res->list = info >> INFO_LISTSHIFT;
+		res->offset = off[i];
+		return (1);
+	}
+	return (0);
+}
+
+/* "exact" or "suffix", as events and answers name a rule's kind. */
+const char *
+match_kind_name(enum match_kind kind)
+{
+	return (kind == MATCH_EXACT ? "exact" : "suffix");
+}
+
+size_t
+match_count(const struct match *m)
+{
+	return (m->count);
+}
+
+/* Bytes the set occupies while it serves lookups. */
+size_t
+match_memsize(const struct match *m)
+{
+	return (sizeof(*m) + (size_t)m->nbuckets * sizeof(struct bucket) +
+	    (size_t)m->nwords * sizeof(*m->filter));
+}
+
+struct match *
+match_ref(struct match *m)
+{
+	atomic_fetch_add_explicit(&m->refs, 1, memory_order_relaxed);
+	return (m);
+}
+
+/* Let go of a set; the last user frees it. */
+void
+match_unref(struct match *m)
+{
+	if (m == NULL)
+		return;
+	if (atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	free(m->buckets);
+	free(m->filter);
+	free(m);
+}

@@ -1,0 +1,361 @@
+/*
+ * metrics.c: the Prometheus text exposition format on GET /metrics,
+ * served by libevent's evhttp on the main thread.  Off unless
+ * configured; the configuration names the address, loopback in the
+ * examples.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "embargod.h"
+#include "flow.h"
+#include "learn.h"
+#include "log.h"
+#include "metrics.h"
+#include "queue.h"
+#include "resolve.h"
+#include "xmalloc.h"
+
+struct metrics {
+	struct daemon	*d;
+	int		 fd;
+	struct evhttp	*http;
+};
+
+static void	serve(struct evhttp_request *, void *);
+static void	counter_family(struct evbuffer *, const char *, const char *,
+		    const char *);
+static void	add_stats(struct evbuffer *, const struct stats *);
+static void	add_lists(struct evbuffer *, struct daemon *);
+static void	add_queues(struct evbuffer *, struct daemon *);
+
+/* Counters that are one family with a label, in stats order. */
+static const struct {
+	enum stats_id	 stat;
+	const char	*family;
+	const char	*label;
+	const char	*value;
+} families[] = {
+	{ STAT_VERDICT_PASS, "embargo_packets_total", "verdict", "pass" },
+	{ STAT_VERDICT_ALLOW, "embargo_packets_total", "verdict", "allow" },
+	{ STAT_VERDICT_BLOCK, "embargo_packets_total", "verdict", "block" },
+	{ STAT_VERDICT_DROP, "embargo_packets_total", "verdict", "drop" },
+	{ STAT_PROTO_DNS, "embargo_messages_total", "protocol", "dns" },
+	{ STAT_PROTO_TLS, "embargo_messages_total", "protocol", "tls" },
+	{ STAT_PROTO_HTTP, "embargo_messages_total", "protocol", "http" },
+	{ STAT_PROTO_OTHER, "embargo_messages_total", "protocol", "other" },
+	{ STAT_EVENT_BLOCK, "embargo_events_total", "action", "block" },
+	{ STAT_EVENT_AUDIT, "embargo_events_total", "action", "audit" },
+	{ STAT_EVENT_ALLOW, "embargo_events_total", "action", "allow" },
+	{ STAT_ERR_PACKET, "embargo_malformed_total", "kind", "packet" },
+	{ STAT_ERR_FRAGMENT, "embargo_malformed_total", "kind", "fragment" },
+	{ STAT_ERR_DNS, "embargo_malformed_total", "kind", "dns" },
+	{ STAT_ERR_TLS, "embargo_malformed_total", "kind", "tls" },
+	{ STAT_ERR_HTTP, "embargo_malformed_total", "kind", "http" },
+	{ STAT_ERR_QUEUE_MSG, "embargo_malformed_total", "kind", "queue_msg" },
+	{ STAT_BOUND_FLOWS, "embargo_bound_hits_total", "bound", "flows" },
+	{ STAT_BOUND_GATHER, "embargo_bound_hits_total", "bound",
+	    "gather_bytes" },
+	{ STAT_BOUND_BUFFERS, "embargo_bound_hits_total", "bound",
+	    "gather_buffers" },
+	{ STAT_BOUND_SEGMENTS, "embargo_bound_hits_total", "bound", "segments" },
+	{ STAT_BOUND_BATCH, "embargo_bound_hits_total", "bound", "batch" },
+	{ STAT_BOUND_HOLD, "embargo_bound_hits_total", "bound", "hold" },
+	{ STAT_RECV_ERRORS, "embargo_netlink_errors_total", "kind", "recv" },
+	{ STAT_RECV_ENOBUFS, "embargo_netlink_errors_total", "kind", "enobufs" },
+	{ STAT_RECV_LOST, "embargo_netlink_errors_total", "kind", "lost" },
+	{ STAT_SEND_ERRORS, "embargo_netlink_errors_total", "kind", "send" },
+	{ STAT_NETLINK_ERRORS, "embargo_netlink_errors_total", "kind",
+	    "kernel" },
+};
+
+/* The rest: one metric each. */
+static const struct {
+	enum stats_id	 stat;
+	const char	*name;
+	const char	*help;
+} singles[] = {
+	{ STAT_PACKETS, "embargo_queued_packets_total",
+	    "Packets received from the queues." },
+	{ STAT_BATCHES, "embargo_batches_total", "Batches of verdicts sent." },
+	{ STAT_ECH, "embargo_tls_ech_total",
+	    "ClientHellos carrying encrypted_client_hello." },
+	{ STAT_EXEMPT, "embargo_exempt_packets_total",
+	    "Packets from exempt clients." },
+	{ STAT_GSO, "embargo_gso_packets_total", "GSO packets received." },
+	{ STAT_EVENT_ERRORS, "embargo_event_write_errors_total",
+	    "Events that could not be written to the event file." },
+	{ STAT_FLOWS_EXPIRED, "embargo_flows_expired_total",
+	    "Flows forgotten after going quiet." },
+	{ STAT_REJECTS, "embargo_rejects_sent_total",
+	    "DNS answers and TCP resets sent for the reject action." },
+	{ STAT_REJECT_ERRORS, "embargo_reject_send_errors_total",
+	    "Reject answers and resets that could not be sent." },
+	{ STAT_CANARY, "embargo_canary_answers_total",
+	    "DoH canary queries answered NXDOMAIN." },
+	{ STAT_DNS_ANSWERS, "embargo_dns_answers_total",
+	    "DNS responses read on their way to the client." },
+	{ STAT_LEARNED, "embargo_addresses_learned_total",
+	    "Addresses of blocked names learned from DNS answers." },
+};
+
+static const char *
+family_help(const char *family)
+{
+	if (strcmp(family, "embargo_packets_total") == 0)
+		return ("Packets answered, by verdict.");
+	if (strcmp(family, "embargo_messages_total") == 0)
+		return ("Messages judged, by protocol.");
+	if (strcmp(family, "embargo_events_total") == 0)
+		return ("Events, by action: block, audit, and allow for a "
+		    "reason.");
+	if (strcmp(family, "embargo_malformed_total") == 0)
+		return ("Input that could not be parsed, by kind.");
+	if (strcmp(family, "embargo_bound_hits_total") == 0)
+		return ("Times a bound was reached, by bound.");
+	return ("Netlink receive and send trouble, by kind.");
+}
+
+static void
+counter_family(struct evbuffer *b, const char *name, const char *type,
+    const char *help)
+{
+	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help,
+	    name, type);
+}
+
+static void
+add_stats(struct evbuffer *b, const struct stats *s)
+{
+	const char	*last = "";
+	size_t		 i;
+
+	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+		if (strcmp(last, families[i].family) != 0)
+			counter_family(b, families[i].family, "counter",
+			    family_help(families[i].family));
+		last = families[i].family;
+		evbuffer_add_printf(b, "%s{%s=\"%s\"} %" PRIu64 "\n",
+		    families[i].family, families[i].label, families[i].value,
+		    stats_get(s, families[i].stat));
+	}
+	for (i = 0; i < sizeof(singles) / sizeof(singles[0]); i++) {
+		counter_family(b, singles[i].name, "counter", singles[i].help);
+		evbuffer_add_printf(b, "%s %" PRIu64 "\n", singles[i].name,
+		    stats_get(s, singles[i].stat));
+	}
+}
+
+/* Label values are list names: [a-z0-9._-], nothing to escape. */
+static void
+add_lists(struct evbuffer *b, struct daemon *d)
+{
+	const struct lists	*ls = d->slot.cur->lists;
+	uint64_t		 ok, failed;
+	size_t			 i;
+
+	counter_family(b, "embargo_list_events_total", "counter",
+	    "Block and audit events, by list.");
+	for (i = 0; i < ls->nlists; i++)
+		evbuffer_add_printf(b, "embargo_list_events_total{list=\"%s\","
+		    "action=\"block\"} %" PRIu64 "\n"
+		    "embargo_list_events_total{list=\"%s\",action=\"audit\"} %"
+		    PRIu64 "\n", ls->list[i].name,
+		    (uint64_t)atomic_load(&ls->list[i].blocked),
+		    ls->list[i].name,
+		    (uint64_t)atomic_load(&ls->list[i].audited));
+	counter_family(b, "embargo_list_rules", "gauge",
+	    "Rules taken from each list file.");
+	for (i = 0; i < ls->nlists; i++)
+		evbuffer_add_printf(b, "embargo_list_rules{list=\"%s\"} %zu\n",
+		    ls->list[i].name, ls->list[i].rules);
+	counter_family(b, "embargo_rules", "gauge",
+	    "Rules in the compiled set, after removing duplicates.");
+	evbuffer_add_printf(b, "embargo_rules %zu\n", lists_rules(ls));
+	counter_family(b, "embargo_reloads_total", "counter",
+	    "Reloads, by result.");
+	evbuffer_add_printf(b, "embargo_reloads_total{result=\"ok\"} %" PRIu64
+	    "\nembargo_reloads_total{result=\"failed\"} %" PRIu64 "\n",
+	    d->reloads_ok, d->reloads_failed);
+	counter_family(b, "embargo_reload_last_timestamp_seconds", "gauge",
+	    "When the last reload was tried (0: none yet).");
+	evbuffer_add_printf(b, "embargo_reload_last_timestamp_seconds %lld\n",
+	    (long long)d->reloaded);
+	counter_family(b, "embargo_learned_addresses", "gauge",
+	    "Addresses learned for blocked names, held now.");
+	evbuffer_add_printf(b, "embargo_learned_addresses %zu\n",
+	    learn_count(d->learn));
+	counter_family(b, "embargo_learned_refused_total", "counter",
+	    "Addresses not learned because the table was full.");
+	evbuffer_add_printf(b, "embargo_learned_refused_total %" PRIu64 "\n",
+	    learn_full(d->learn));
+	resolver_counts(d->resolver, &ok, &failed);
+	counter_family(b, "embargo_lookups_total", "counter",
+	    "Lookups of the block lists' names, by result.");
+	evbuffer_add_printf(b, "embargo_lookups_total{result=\"ok\"} %" PRIu64
+	    "\nembargo_lookups_total{result=\"failed\"} %" PRIu64 "\n", ok,
+	    failed);
+	counter_family(b, "embargo_reload_last_success", "gauge",
+	    "1 when the last reload succeeded or none was tried.");
+	evbuffer_add_printf(b, "embargo_reload_last_success %d\n",
+	    d->reloaded == 0 || d->reload_ok);
+}
+
+/*
+ * The kernel's counters for every queue, and the flows each follows.
+ * Without the kernel's table (not readable at start-up) its series are
+ * left out rather than shown as zeros.
+ */
+static void
+add_queues(struct evbuffer *b, struct daemon *d)
+{
+	struct queue_kstats	 k[64];
+	uint32_t		 flows[64];
+	int			 bound[64];
+	unsigned		 i, n = d->nworkers < 64 ? d->nworkers : 64;
+
+	for (i = 0; i < n; i++) {
+		bound[i] = queue_kernel_stats(d->procfd, d->workers[i]->num, &k[i]) == 0;
+		pthread_mutex_lock(&d->workers[i]->lock);
+		flows[i] = flow_count(d->workers[i]->in.flows);
+		pthread_mutex_unlock(&d->workers[i]->lock);
+	}
+	if (d->procfd == -1)
+		goto flows;
+	counter_family(b, "embargo_queue_kernel_dropped_total", "counter",
+	    "Packets the kernel dropped or let through unjudged because the "
+	    "queue was full.");
+	for (i = 0; i < n; i++)
+		evbuffer_add_printf(b, "embargo_queue_kernel_dropped_total"
+		    "{queue=\"%u\"} %u\n", d->workers[i]->num, k[i].dropped);
+	counter_family(b, "embargo_queue_kernel_user_dropped_total", "counter",
+	    "Packets lost because the daemon's socket buffer was full.");
+	for (i = 0; i < n; i++)
+		evbuffer_add_printf(b, "embargo_queue_kernel_user_dropped_total"
+		    "{queue=\"%u\"} %u\n", d->workers[i]->num,
+		    k[i].user_dropped);
+	counter_family(b, "embargo_queue_waiting", "gauge",
+	    "Packets waiting in the kernel for a verdict.");
+	for (i = 0; i < n; i++)
+		evbuffer_add_printf(b, "embargo_queue_waiting{queue=\"%u\"} %u\n",
+		    d->workers[i]->num, k[i].waiting);
+	counter_family(b, "embargo_queue_bound", "gauge",
+	    "1 when the kernel knows the queue as bound.");
+	for (i = 0; i < n; i++)
+		evbuffer_add_printf(b, "embargo_queue_bound{queue=\"%u\"} %d\n",
+		    d->workers[i]->num, bound[i]);
+flows:
+	counter_family(b, "embargo_flows", "gauge", "TCP flows followed now.");
+	for (i = 0; i < n; i++)
+		evbuffer_add_printf(b, "embargo_flows{queue=\"%u\"} %u\n",
+		    d->workers[i]->num, flows[i]);
+}
+
+static void
+serve(struct evhttp_request *req, void *arg)
+{
+	struct daemon	*d = arg;
+	struct evbuffer	*b;
+	struct stats	 sum;
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET ||
+	    strcmp(evhttp_request_get_uri(req), "/metrics") != 0) {
+		evhttp_send_error(req, HTTP_NOTFOUND, "only GET /metrics");
+		return;
+	}
+	b = evbuffer_new();
+	daemon_stats(d, &sum);
+	counter_family(b, "embargo_info", "gauge", "Version, always 1.");
+	evbuffer_add_printf(b, "embargo_info{version=\"%s\"} 1\n",
+	    PACKAGE_VERSION);
+	counter_family(b, "embargo_start_time_seconds", "gauge",
+	    "When the daemon started.");
+	evbuffer_add_printf(b, "embargo_start_time_seconds %lld\n",
+	    (long long)d->started);
+	add_stats(b, &sum);
+	add_lists(b, d);
+	add_queues(b, d);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "text/plain; version=0.0.4");
+	evhttp_send_reply(req, HTTP_OK, "OK", b);
+	evbuffer_free(b);
+}
+
+/* Bind the listening socket (start-up, before privileges go). */
+struct metrics *
+metrics_open(struct daemon *d, const char *addr, unsigned port)
+{
+	struct sockaddr_storage	 ss;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
+	struct metrics		*m;
+	socklen_t		 len;
+	int			 on = 1;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		len = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		len = sizeof(*sin6);
+	} else {
+		log_warnx("metrics listen %s: not an address", addr);
+		return (NULL);
+	}
+	m = xcalloc(1, sizeof(*m));
+	m->d = d;
+	if ((m->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0)) == -1 ||
+	    setsockopt(m->fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) ==
+	    -1 || bind(m->fd, (struct sockaddr *)&ss, len) == -1 ||
+	    listen(m->fd, 16) == -1) {
+		log_warn("metrics listen %s port %u", addr, port);
+		if (m->fd != -1)
+			close(m->fd);
+		free(m);
+		return (NULL);
+	}
+	return (m);
+}
+
+/* Serve on base (the main thread's loop). */
+int
+metrics_listen(struct metrics *m, struct event_base *base)
+{
+	if ((m->http = evhttp_new(base)) == NULL ||
+	    evhttp_accept_socket(m->http, m->fd) == -1) {
+		log_warnx("metrics: evhttp");
+		return (-1);
+	}
+	evhttp_set_allowed_methods(m->http, EVHTTP_REQ_GET);
+	evhttp_set_timeout(m->http, 10);
+	evhttp_set_gencb(m->http, serve, m->d);
+	return (0);
+}
+
+void
+metrics_close(struct metrics *m)
+{
+	if (m == NULL)
+		return;
+	if (m->http != NULL)
+		evhttp_free(m->http);	/* closes the socket */
+	else
+		close(m->fd);
+	free(m);
+}

@@ -1,0 +1,96 @@
+/*
+ * stats.c: counter names, sums and the counter report.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "log.h"
+#include "stats.h"
+
+static const char *stat_names[STAT_MAX] = {
+	[STAT_PACKETS] = "packets",
+	[STAT_BATCHES] = "batches",
+	[STAT_VERDICT_PASS] = "verdict_pass",
+	[STAT_VERDICT_ALLOW] = "verdict_allow",
+	[STAT_VERDICT_BLOCK] = "verdict_block",
+	[STAT_VERDICT_DROP] = "verdict_drop",
+	[STAT_PROTO_DNS] = "proto_dns",
+	[STAT_PROTO_TLS] = "proto_tls",
+	[STAT_PROTO_HTTP] = "proto_http",
+	[STAT_PROTO_OTHER] = "proto_other",
+	[STAT_EVENT_BLOCK] = "events_block",
+	[STAT_EVENT_AUDIT] = "events_audit",
+	[STAT_EVENT_ALLOW] = "events_allow",
+	[STAT_EVENT_ERRORS] = "event_write_errors",
+	[STAT_REJECTS] = "rejects_sent",
+	[STAT_REJECT_ERRORS] = "reject_send_errors",
+	[STAT_ECH] = "tls_ech",
+	[STAT_CANARY] = "canary_answers",
+	[STAT_DNS_ANSWERS] = "dns_answers",
+	[STAT_LEARNED] = "addresses_learned",
+	[STAT_EXEMPT] = "exempt_clients",
+	[STAT_GSO] = "gso_packets",
+	[STAT_ERR_PACKET] = "malformed_packet",
+	[STAT_ERR_FRAGMENT] = "fragments",
+	[STAT_ERR_DNS] = "malformed_dns",
+	[STAT_ERR_TLS] = "malformed_tls",
+	[STAT_ERR_HTTP] = "malformed_http",
+	[STAT_ERR_QUEUE_MSG] = "malformed_queue_msg",
+	[STAT_BOUND_FLOWS] = "bound_flows",
+	[STAT_BOUND_GATHER] = "bound_gather_bytes",
+	[STAT_BOUND_BUFFERS] = "bound_gather_buffers",
+	[STAT_BOUND_SEGMENTS] = "bound_segments",
+	[STAT_BOUND_BATCH] = "bound_batch",
+	[STAT_BOUND_HOLD] = "bound_hold",
+	[STAT_RECV_ENOBUFS] = "recv_enobufs",
+	[STAT_RECV_ERRORS] = "recv_errors",
+	[STAT_RECV_LOST] = "recv_lost",
+	[STAT_SEND_ERRORS] = "send_errors",
+	[STAT_NETLINK_ERRORS] = "netlink_errors",
+	[STAT_FLOWS_EXPIRED] = "flows_expired",
+};
+
+uint64_t
+stats_get(const struct stats *s, enum stats_id k)
+{
+	return (atomic_load_explicit(&s->c[k], memory_order_relaxed));
+}
+
+/* Add every counter of s into sum (which only this thread writes). */
+void
+stats_sum(struct stats *sum, const struct stats *s)
+{
+	int	 k;
+
+	for (k = 0; k < STAT_MAX; k++)
+		stats_add(sum, (enum stats_id)k, stats_get(s, (enum stats_id)k));
+}
+
+const char *
+stats_name(enum stats_id k)
+{
+	return (stat_names[k]);
+}
+
+/* Log every non-zero counter on one line, after a label. */
+void
+stats_log(const struct stats *s, const char *label)
+{
+	char	 line[2048];
+	size_t	 off;
+	int	 k, n;
+
+	off = (size_t)snprintf(line, sizeof(line), "%s:", label);
+	for (k = 0; k < STAT_MAX && off < sizeof(line); k++) {
+		if (stats_get(s, (enum stats_id)k) == 0 && k != STAT_PACKETS)
+			continue;
+		n = snprintf(line + off, sizeof(line) - off, " %s=%" PRIu64,
+		    stat_names[k], stats_get(s, (enum stats_id)k));
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+	log_info("%s", line);
+}

@@ -1,0 +1,80 @@
+/*
+ * stats.h: counters.  Each queue thread owns one struct stats and is the
+ * only writer; others read with relaxed loads, so counting costs a
+ * plain add on the packet path.
+ */
+#ifndef EMBARGO_STATS_H
+#define EMBARGO_STATS_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum stats_id {
+	STAT_PACKETS,
+	STAT_BATCHES,
+	STAT_VERDICT_PASS,
+	STAT_VERDICT_ALLOW,
+	STAT_VERDICT_BLOCK,
+	STAT_VERDICT_DROP,
+	STAT_PROTO_DNS,
+	STAT_PROTO_TLS,
+	STAT_PROTO_HTTP,
+	STAT_PROTO_OTHER,
+	STAT_EVENT_BLOCK,
+	STAT_EVENT_AUDIT,
+	STAT_EVENT_ALLOW,
+	STAT_EVENT_ERRORS,
+	STAT_REJECTS,
+	STAT_REJECT_ERRORS,
+	STAT_ECH,
+	STAT_CANARY,
+	STAT_DNS_ANSWERS,
+	STAT_LEARNED,
+	STAT_EXEMPT,
+	STAT_GSO,
+	STAT_ERR_PACKET,
+	STAT_ERR_FRAGMENT,
+	STAT_ERR_DNS,
+	STAT_ERR_TLS,
+	STAT_ERR_HTTP,
+	STAT_ERR_QUEUE_MSG,
+	STAT_BOUND_FLOWS,
+	STAT_BOUND_GATHER,
+	STAT_BOUND_BUFFERS,
+	STAT_BOUND_SEGMENTS,
+	STAT_BOUND_BATCH,
+	STAT_BOUND_HOLD,
+	STAT_RECV_ENOBUFS,
+	STAT_RECV_ERRORS,
+	STAT_RECV_LOST,
+	STAT_SEND_ERRORS,
+	STAT_NETLINK_ERRORS,
+	STAT_FLOWS_EXPIRED,
+	STAT_MAX
+};
+
+struct stats {
+	_Atomic uint64_t	 c[STAT_MAX];
+};
+
+/* One more: a plain load and store, since this thread is the only writer. */
+static inline void
+stats_add(struct stats *s, enum stats_id k, uint64_t n)
+{
+	atomic_store_explicit(&s->c[k], atomic_load_explicit(&s->c[k],
+	    memory_order_relaxed) + n, memory_order_relaxed);
+}
+
+static inline void
+stats_inc(struct stats *s, enum stats_id k)
+{
+	stats_add(s, k, 1);
+}
+
+uint64_t	 stats_get(const struct stats *, enum stats_id);
+void		 stats_sum(struct stats *, const struct stats *);
+const char	*stats_name(enum stats_id);
+void		 stats_log(const struct stats *, const char *);
+
+#endif

@@ -1,0 +1,143 @@
+/*
+ * stream.c: the bytes a TCP client sent, in order, from its first one.
+ *
+ * Segments are placed by sequence number relative to the stream's base.
+ * Where a segment overlaps bytes already present the first copy wins,
+ * as in the Linux stack, so that a crafted overlap cannot show us one
+ * name and the server another.  Bytes before the base (old
+ * retransmissions) and beyond the buffer are ignored, the latter
+ * reported so that the caller can count a bound.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "stream.h"
+
+static void	fill_gaps(struct stream *, uint32_t, uint32_t,
+		    const uint8_t *);
+static void	merge(struct stream *, uint32_t, uint32_t);
+
+/* Start an empty stream whose first byte has sequence number base. */
+void
+stream_init(struct stream *st, uint8_t *buf, uint32_t cap, uint32_t base)
+{
+	st->buf = buf;
+	st->cap = cap;
+	st->base = base;
+	st->nr = 0;
+}
+
+/* Copy data[] for [a,b) into the buffer wherever no range covers it. */
+static void
+fill_gaps(struct stream *st, uint32_t a, uint32_t b, const uint8_t *data)
+{
+	uint32_t	 pos = a, gap_end;
+	int		 i;
+
+	for (i = 0; i <= st->nr && pos < b; i++) {
+		gap_end = (i < st->nr && st->r[i].start < b) ?
+		    st->r[i].start : b;
+		if (gap_end > pos)
+			memcpy(st->buf + pos, data + (pos - a), gap_end - pos);
+		if (i < st->nr && st->r[i].end > pos)
+			pos = st->r[i].end;
+		if (pos < gap_end)
+			pos = gap_end;
+	}
+}
+
+/* Add [a,b) to the sorted, disjoint ranges, joining what touches. */
+static void
+merge(struct stream *st, uint32_t a, uint32_t b)
+{
+	int	 i = 0, j, k;
+
+	while (i < st->nr && st->r[i].end < a)
+		i++;
+	for (j = i; j < st->nr && st->r[j].start <= b; j++) {
+		if (st->r[j].start < a)
+			a = st->r[j].start;
+		if (st->r[j].end > b)
+			b = st->r[j].end;
+	}
+	/* ranges i..j-1 collapse into one at i */
+	if (j == i) {
+		memmove(&st->r[i + 1], &st->r[i],
+		    (size_t)(st->nr - i) * sizeof(st->r[0]));
+		st->nr++;
+	} else if (j > i + 1) {
+		k = j - i - 1;
+		memmove(&st->r[i + 1], &st->r[j],
+		    (size_t)(st->nr - j) * sizeof(st->r[0]));
+		st->nr -= k;
+	}
+	st->r[i].start = a;
+	st->r[i].end = b;
+}
+
+/*
+ * Place a segment.  Sequence arithmetic is modulo 2^32: a segment that
+ * starts "before" the base by less than 2^31 is an old retransmission.
+ */
+enum stream_res
+stream_add(struct stream *st, uint32_t seq, const uint8_t *data, size_t len)
+{
+	uint32_t	 off = seq - st->base, a, b, skip = 0;
+	enum stream_res	 res = STREAM_OK;
+	int		 i, touches = 0;
+
+	if (len == 0)
+		return (STREAM_OK);
+	if (off >= 0x80000000U) {		/* starts before the base */
+		skip = st->base - seq;
+		if (skip >= len)
+			return (STREAM_OK);
+		off = 0;
+	}
+	if (off >= st->cap)
+		return (STREAM_PAST_END);
+	a = off;
+	b = (len - skip > st->cap - a) ? st->cap : a + (uint32_t)(len - skip);
+	if (b - a < len - skip)
+		res = STREAM_PAST_END;
+	for (i = 0; i < st->nr; i++)
+		if (st->r[i].end >= a && st->r[i].start <= b)
+			touches = 1;
+	if (!touches && st->nr == STREAM_RANGES)
+		return (STREAM_TOO_SCATTERED);
+	fill_gaps(st, a, b, data + skip);
+	merge(st, a, b);
+	return (res);
+}
+
+/* How many bytes from the start are present without a hole. */
+uint32_t
+stream_contiguous(const struct stream *st)
+{
+	return (st->nr > 0 && st->r[0].start == 0 ? st->r[0].end : 0);
+}
+
+/*
+ * Drop the first n contiguous bytes (a DNS message over TCP that has
+ * been judged) and move the rest to the front.
+ */
+void
+stream_consume(struct stream *st, uint32_t n)
+{
+	int	 i;
+
+	if (n == 0 || n > stream_contiguous(st))
+		return;
+	memmove(st->buf, st->buf + n, st->r[st->nr - 1].end - n);
+	for (i = 0; i < st->nr; i++) {
+		st->r[i].start = st->r[i].start > n ? st->r[i].start - n : 0;
+		st->r[i].end -= n;
+	}
+	if (st->r[0].start == 0 && st->r[0].end == 0) {
+		memmove(&st->r[0], &st->r[1],
+		    (size_t)(st->nr - 1) * sizeof(st->r[0]));
+		st->nr--;
+	}
+	st->base += n;
+}

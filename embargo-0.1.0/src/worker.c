@@ -1,0 +1,214 @@
+/*
+ * worker.c: a queue thread.  Its event loop waits on the netlink
+ * socket; each wakeup drains up to a batch of packets, judges them and
+ * sends their verdicts together.  A timer expires idle flows.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#include "log.h"
+#include "worker.h"
+#include "xmalloc.h"
+
+_Static_assert(STAT_VERDICT_PASS + VERDICT_DROP == STAT_VERDICT_DROP,
+    "verdict counters follow enum verdict");
+
+static void	 worker_read(evutil_socket_t, short, void *);
+static void	 worker_tick(evutil_socket_t, short, void *);
+static void	 worker_packet(const struct queue_pkt *, void *);
+static void	*worker_main(void *);
+static void	 worker_refresh(struct worker *);
+static uint64_t	 wall_ms(void);
+
+uint64_t
+worker_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+static uint64_t
+wall_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+/*
+ * Open queue num and prepare its thread (not yet running): everything
+ * that needs privileges or may fail.  Returns NULL after logging why;
+ * start-up fails then.
+ */
+struct worker *
+worker_new(unsigned num, const struct conf *conf, struct policy_slot *slot,
+    struct eventlog *events, const struct inject *inject, struct learn *learn)
+{
+	struct worker	*w;
+
+	w = xcalloc(1, sizeof(*w));
+	w->num = num;
+	w->slot = slot;
+	w->batch = conf->limit[LIMIT_BATCH];
+	w->hold_ms = conf->limit[LIMIT_HOLD_MS];
+	if (queue_open(&w->q, num, conf, &w->stats) == -1) {
+		free(w);
+		return (NULL);
+	}
+	inspect_init(&w->in, conf, &w->stats, events, num);
+	w->in.policy = policy_slot_get(slot, &w->gen);
+	w->in.top_names = &w->top_names;
+	w->in.top_clients = &w->top_clients;
+	w->in.inject = inject;
+	w->in.learn = learn;
+	pthread_mutex_init(&w->lock, NULL);
+	return (w);
+}
+
+/* Take up a newly published policy, if there is one. */
+static void
+worker_refresh(struct worker *w)
+{
+	if (atomic_load_explicit(&w->slot->gen, memory_order_acquire) ==
+	    w->gen)
+		return;
+	policy_unref(w->in.policy);
+	w->in.policy = policy_slot_get(w->slot, &w->gen);
+}
+
+/* Judge one packet and queue its verdict. */
+static void
+worker_packet(const struct queue_pkt *p, void *arg)
+{
+	struct worker	*w = arg;
+	enum verdict	 v;
+
+	stats_inc(&w->stats, STAT_PACKETS);
+	v = inspect_packet(&w->in, p->data, p->len);
+	stats_inc(&w->stats, (enum stats_id)(STAT_VERDICT_PASS + v));
+	queue_verdict(&w->q, p, v);
+}
+
+/*
+ * Drain the socket: until it is empty, or a batch is full, or the
+ * batch has been open for hold-ms; then send the verdicts.  A full
+ * socket stays readable, so the loop comes straight back.
+ */
+static void
+worker_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker	*w = arg;
+	uint64_t	 start;
+	uint32_t	 n = 0;
+	int		 r;
+
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&w->lock);
+	worker_refresh(w);
+	start = w->in.now_ms = worker_now_ms();
+	w->in.wall_ms = wall_ms();
+	while ((r = queue_read(&w->q, worker_packet, w)) > 0) {
+		n += (uint32_t)r;
+		if (n >= w->batch) {
+			stats_inc(&w->stats, STAT_BOUND_BATCH);
+			break;
+		}
+		if ((n & 15) == 0 && worker_now_ms() - start >= w->hold_ms) {
+			stats_inc(&w->stats, STAT_BOUND_HOLD);
+			break;
+		}
+	}
+	queue_flush(&w->q);
+	pthread_mutex_unlock(&w->lock);
+	if (n > 0)
+		stats_inc(&w->stats, STAT_BATCHES);
+}
+
+static void
+worker_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker	*w = arg;
+
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&w->lock);
+	w->in.now_ms = worker_now_ms();
+	inspect_expire(&w->in);
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker	*w = arg;
+
+	if (event_base_dispatch(w->base) == -1)
+		log_warnx("queue %u: event loop failed", w->num);
+	return (NULL);
+}
+
+/*
+ * Give the worker its event loop (after the daemon detached: a loop must
+ * not cross a fork) and start its thread.
+ */
+int
+worker_start(struct worker *w)
+{
+	struct timeval	 tick = { 1, 0 };
+
+	if ((w->base = event_base_new()) == NULL)
+		fatalx("queue %u: event_base_new", w->num);
+	w->ev_read = event_new(w->base, queue_fd(&w->q), EV_READ | EV_PERSIST,
+	    worker_read, w);
+	w->ev_tick = event_new(w->base, -1, EV_PERSIST, worker_tick, w);
+	if (w->ev_read == NULL || w->ev_tick == NULL ||
+	    event_add(w->ev_read, NULL) == -1 ||
+	    event_add(w->ev_tick, &tick) == -1)
+		fatalx("queue %u: events", w->num);
+	if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+		log_warnx("queue %u: cannot start its thread", w->num);
+		return (-1);
+	}
+	w->started = 1;
+	return (0);
+}
+
+/* Stop the thread after its current batch and wait for it. */
+void
+worker_stop(struct worker *w)
+{
+	if (!w->started)
+		return;
+	event_base_loopbreak(w->base);
+	pthread_join(w->thread, NULL);
+	w->started = 0;
+}
+
+void
+worker_free(struct worker *w)
+{
+	if (w == NULL)
+		return;
+	worker_stop(w);
+	if (w->ev_read != NULL)
+		event_free(w->ev_read);
+	if (w->ev_tick != NULL)
+		event_free(w->ev_tick);
+	if (w->base != NULL)
+		event_base_free(w->base);
+	queue_close(&w->q);
+	policy_unref(w->in.policy);
+	inspect_free(&w->in);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+}

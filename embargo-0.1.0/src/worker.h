@@ -1,0 +1,54 @@
+/*
+ * worker.h: one thread per queue: its own event loop, netlink socket,
+ * flow table and counters; only the policy is shared.
+ */
+#ifndef EMBARGO_WORKER_H
+#define EMBARGO_WORKER_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "event.h"
+#include "inspect.h"
+#include "policy.h"
+#include "queue.h"
+#include "stats.h"
+#include "top.h"
+
+struct event_base;
+struct event;
+
+struct worker {
+	unsigned		 num;
+	pthread_t		 thread;
+	int			 started;
+	struct event_base	*base;
+	struct event		*ev_read;
+	struct event		*ev_tick;
+	struct queue		 q;
+	struct inspect		 in;
+	struct stats		 stats;
+	struct policy_slot	*slot;
+	unsigned		 gen;
+	uint32_t		 batch;
+	uint32_t		 hold_ms;
+	/*
+	 * Held by the thread while it works on a batch or expires flows,
+	 * and by the main thread to read the flows and top tables; per
+	 * batch, not per packet, so it costs nothing on the packet path.
+	 */
+	pthread_mutex_t		 lock;
+	struct top		 top_names;
+	struct top		 top_clients;
+};
+
+struct worker	*worker_new(unsigned, const struct conf *,
+		    struct policy_slot *, struct eventlog *,
+		    const struct inject *, struct learn *);
+int		 worker_start(struct worker *);
+void		 worker_stop(struct worker *);
+void		 worker_free(struct worker *);
+uint64_t	 worker_now_ms(void);
+
+#endif

@@ -1,0 +1,115 @@
+/*
+ * fuzz_tls: the ClientHello parser on a stream fed whole and in growing
+ * prefixes, as a flow would feed it.  Each prefix is copied to a buffer
+ * of its own size so that a read past it is caught.  The parser keeps
+ * no state, so once a prefix gets an answer other than TLS_NEED_MORE
+ * every longer prefix must get the same one.
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tls.h"
+
+#define SCRATCH		16384
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static uint8_t	*scratch;
+
+static void	check(const struct tls_hello *, enum tls_status);
+static int	same(const struct tls_hello *, enum tls_status,
+		    const struct tls_hello *, enum tls_status);
+static enum tls_status parse(const uint8_t *, size_t, size_t,
+		    struct tls_hello *);
+
+/* What a result promises on its own. */
+static void
+check(const struct tls_hello *h, enum tls_status st)
+{
+	if (st == TLS_MALFORMED && h->err == NULL)
+		__builtin_trap();
+	if (st != TLS_DONE)
+		return;
+	if (h->err != NULL || strlen(h->alpn) >= TLS_ALPN_MAX)
+		__builtin_trap();
+	if (h->has_sni && (h->sni.len == 0 || h->sni.len > NAME_MAXLEN ||
+	    strlen(h->sni.s) != h->sni.len))
+		__builtin_trap();
+}
+
+static int
+same(const struct tls_hello *a, enum tls_status sa, const struct tls_hello *b,
+    enum tls_status sb)
+{
+	if (sa != sb || a->err != b->err)
+		return (0);
+	if (sa != TLS_DONE)
+		return (1);
+	return (a->has_sni == b->has_sni && strcmp(a->sni.s, b->sni.s) == 0 &&
+	    strcmp(a->alpn, b->alpn) == 0 && a->ech == b->ech &&
+	    a->tls13 == b->tls13);
+}
+
+/* Parse len bytes from a copy of exactly that size. */
+static enum tls_status
+parse(const uint8_t *data, size_t len, size_t scratchlen, struct tls_hello *h)
+{
+	uint8_t		*copy, *s = scratch;
+	enum tls_status	 st;
+
+	if ((copy = malloc(len > 0 ? len : 1)) == NULL)
+		return (TLS_NEED_MORE);
+	memcpy(copy, data, len);
+	if (scratchlen < SCRATCH && (s = malloc(scratchlen + 1)) == NULL) {
+		free(copy);
+		return (TLS_NEED_MORE);
+	}
+	st = tls_parse_hello(copy, len, s, scratchlen, h);
+	if (s != scratch)
+		free(s);
+	free(copy);
+	return (st);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct tls_hello	 whole, part, first;
+	enum tls_status		 sw, sp, sf = TLS_NEED_MORE;
+	size_t			 k;
+	int			 looks;
+
+	if (scratch == NULL && (scratch = malloc(SCRATCH)) == NULL)
+		return (0);
+	sw = tls_parse_hello(data, size, scratch, SCRATCH, &whole);
+	check(&whole, sw);
+	looks = tls_looks_like(data, size);
+	if ((looks == 0) != (sw == TLS_NOT_TLS))
+		__builtin_trap();
+
+	/* every prefix up to 16 bytes, then a quarter more each time */
+	for (k = 0; k <= size; k += k < 16 ? 1 : k / 4) {
+		sp = parse(data, k, SCRATCH, &part);
+		check(&part, sp);
+		if (sf == TLS_NEED_MORE) {
+			sf = sp;
+			first = part;
+		} else if (!same(&first, sf, &part, sp))
+			__builtin_trap();
+	}
+	if (sf != TLS_NEED_MORE && !same(&first, sf, &whole, sw))
+		__builtin_trap();
+
+	/* a smaller scratch buffer changes nothing but TLS_TOO_BIG */
+	if (size > 0) {
+		sp = parse(data, size, size / 2, &part);
+		check(&part, sp);
+		if (sp != TLS_TOO_BIG && !same(&whole, sw, &part, sp))
+			__builtin_trap();
+	}
+	return (0);
+}

@@ -1,0 +1,207 @@
+/*
+ * test_event.c: the JSON event line, field by field.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "event.h"
+
+/* A TLS block by a suffix rule of a Kaspersky list, IPv4 or IPv6. */
+static void
+setup(struct event *e, struct tuple *t, int v6)
+{
+	memset(t, 0, sizeof(*t));
+	t->src.family = t->dst.family = v6 ? AF_INET6 : AF_INET;
+	inet_pton(t->src.family, v6 ? "fd00:77:1::2" : "10.77.1.2", t->src.u.b);
+	inet_pton(t->dst.family, v6 ? "fd00:77:2::2" : "10.77.2.2", t->dst.u.b);
+	t->sport = 51234;
+	t->dport = 443;
+	t->l4 = IPPROTO_TCP;
+	memset(e, 0, sizeof(*e));
+	e->action = EVENT_BLOCK;
+	e->ruleset = "kaspersky-update";
+	e->vendor = "Kaspersky";
+	e->category = "update";
+	e->match = "suffix";
+	e->t = t;
+}
+
+static void
+test_tls_block(void **state)
+{
+	struct tuple	 t;
+	struct event	 e;
+	char		 buf[2048];
+	size_t		 n;
+
+	(void)state;
+	setup(&e, &t, 0);
+	e.proto = PROTO_TLS;
+	e.name = "s12.upd.kaspersky.com";
+	e.rule = "upd.kaspersky.com";
+	e.alpn = "h2,http/1.1";
+	e.t = &t;
+	e.queue = 1;
+	e.time_ms = 1795857600123ULL;	/* 2026-11-28T09:20:00.123Z */
+	n = event_format_json(&e, buf, sizeof(buf));
+	assert_int_equal(n, strlen(buf));
+	assert_string_equal(buf,
+	    "{\"@timestamp\":\"2026-11-28T09:20:00.123Z\","
+	    "\"event\":{\"action\":\"block\",\"kind\":\"event\","
+	    "\"category\":[\"network\"],\"type\":[\"connection\",\"denied\"],"
+	    "\"module\":\"embargo\"},"
+	    "\"rule\":{\"name\":\"upd.kaspersky.com\","
+	    "\"ruleset\":\"kaspersky-update\",\"category\":\"update\"},"
+	    "\"network\":{\"protocol\":\"tls\",\"transport\":\"tcp\","
+	    "\"type\":\"ipv4\"},"
+	    "\"source\":{\"ip\":\"10.77.1.2\",\"port\":51234},"
+	    "\"destination\":{\"ip\":\"10.77.2.2\",\"port\":443},"
+	    "\"tls\":{\"client\":{\"server_name\":\"s12.upd.kaspersky.com\"},"
+	    "\"next_protocol\":\"h2,http/1.1\"},"
+	    "\"embargo\":{\"list\":\"kaspersky-update\",\"vendor\":\"Kaspersky\","
+	    "\"match\":\"suffix\",\"queue\":1,\"ech\":false}}\n");
+}
+
+static void
+test_dns_audit_v6(void **state)
+{
+	struct tuple	 t;
+	struct event	 e;
+	char		 buf[2048];
+
+	(void)state;
+	setup(&e, &t, 1);
+	e.action = EVENT_AUDIT;
+	e.match = "exact";
+	t.l4 = IPPROTO_UDP;
+	t.dport = 53;
+	e.proto = PROTO_DNS;
+	e.name = "ds.kaspersky.com";
+	e.rule = e.name;
+	e.qtype = 28;
+	e.time_ms = 0;
+	event_format_json(&e, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\"@timestamp\":\"1970-01-01T00:00:00.000Z\""));
+	assert_non_null(strstr(buf, "\"action\":\"audit\""));
+	assert_non_null(strstr(buf, "\"type\":[\"connection\",\"allowed\"]"));
+	assert_non_null(strstr(buf, "\"network\":{\"protocol\":\"dns\","
+	    "\"transport\":\"udp\",\"type\":\"ipv6\"}"));
+	assert_non_null(strstr(buf, "\"source\":{\"ip\":\"fd00:77:1::2\","
+	    "\"port\":51234}"));
+	assert_non_null(strstr(buf, "\"dns\":{\"type\":\"query\","
+	    "\"question\":{\"name\":\"ds.kaspersky.com\",\"type\":\"AAAA\"}}"));
+	assert_non_null(strstr(buf, "\"rule\":{\"name\":\"ds.kaspersky.com\""));
+	assert_non_null(strstr(buf, "\"match\":\"exact\""));
+}
+
+/* Names from packets can hold any printable byte; JSON must survive. */
+static void
+test_escaping(void **state)
+{
+	struct tuple	 t;
+	struct event	 e;
+	char		 buf[2048];
+
+	(void)state;
+	setup(&e, &t, 0);
+	e.proto = PROTO_HTTP;
+	e.name = "a\"b\\c.kaspersky.com";
+	e.rule = e.name;
+	event_format_json(&e, buf, sizeof(buf));
+	assert_non_null(strstr(buf,
+	    "\"url\":{\"domain\":\"a\\\"b\\\\c.kaspersky.com\"}"));
+}
+
+/* An audited answer lists the addresses it gave, as the client saw them. */
+static void
+test_dns_answer(void **state)
+{
+	struct tuple	 t;
+	struct event	 e;
+	struct addr	 a[2];
+	char		 buf[2048];
+
+	(void)state;
+	setup(&e, &t, 0);
+	t.l4 = IPPROTO_UDP;
+	t.dport = 53;
+	memset(a, 0, sizeof(a));
+	a[0].family = AF_INET;
+	inet_pton(AF_INET, "10.77.2.4", &a[0].u.v4);
+	a[1].family = AF_INET;
+	inet_pton(AF_INET, "10.77.2.5", &a[1].u.v4);
+	e.action = EVENT_AUDIT;
+	e.proto = PROTO_DNS;
+	e.answer = 1;
+	e.answers = a;
+	e.nanswers = 2;
+	e.name = "alias.example.net";
+	e.rule = "kaspersky.com";
+	e.qtype = 1;
+	e.reason = "reached through a CNAME";
+	event_format_json(&e, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\"dns\":{\"type\":\"answer\","
+	    "\"question\":{\"name\":\"alias.example.net\",\"type\":\"A\"},"
+	    "\"resolved_ip\":[\"10.77.2.4\",\"10.77.2.5\"]}"));
+	assert_non_null(strstr(buf, "\"reason\":\"reached through a CNAME\""));
+	assert_non_null(strstr(buf, "\"rule\":{\"name\":\"kaspersky.com\""));
+}
+
+/*
+ * A flow judged by its address: it may carry no name at all; a reject
+ * and an allow-for-a-reason each say so.
+ */
+static void
+test_address(void **state)
+{
+	struct tuple	 t;
+	struct event	 e;
+	char		 buf[2048];
+
+	(void)state;
+	setup(&e, &t, 1);
+	e.reject = 1;
+	e.proto = PROTO_TLS;
+	e.rule = "fd00:77:2::/64";
+	e.match = "prefix";
+	e.reason = "TLS without a server name";
+	event_format_json(&e, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\"action\":\"reject\""));
+	assert_non_null(strstr(buf, "\"tls\":{\"client\":{}}"));
+	assert_non_null(strstr(buf, "\"rule\":{\"name\":\"fd00:77:2::/64\""));
+	assert_non_null(strstr(buf, "\"match\":\"prefix\""));
+	assert_null(strstr(buf, "server_name"));
+
+	setup(&e, &t, 0);
+	e.action = EVENT_ALLOW;
+	e.proto = PROTO_NONE;
+	e.rule = "ksn.example";
+	e.match = "learned";
+	e.reason = "the flow names a host no rule blocks";
+	event_format_json(&e, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\"action\":\"allow\""));
+	assert_non_null(strstr(buf, "\"type\":[\"connection\",\"allowed\"]"));
+	assert_non_null(strstr(buf, "\"protocol\":\"other\""));
+	assert_null(strstr(buf, "\"url\""));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tls_block),
+		cmocka_unit_test(test_dns_audit_v6),
+		cmocka_unit_test(test_escaping),
+		cmocka_unit_test(test_dns_answer),
+		cmocka_unit_test(test_address),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}

@@ -1,0 +1,154 @@
+/*
+ * test_flow.c: the bounded flow table, its buffers and expiry.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "flow.h"
+
+static struct tuple
+mk(int v6, uint16_t sport)
+{
+	struct tuple	 t;
+
+	memset(&t, 0, sizeof(t));
+	t.src.family = t.dst.family = v6 ? AF_INET6 : AF_INET;
+	if (v6) {
+		inet_pton(AF_INET6, "fd00:77:1::2", &t.src.u.v6);
+		inet_pton(AF_INET6, "fd00:77:2::2", &t.dst.u.v6);
+	} else {
+		inet_pton(AF_INET, "10.77.1.2", &t.src.u.v4);
+		inet_pton(AF_INET, "10.77.2.2", &t.dst.u.v4);
+	}
+	t.sport = sport;
+	t.dport = 443;
+	t.l4 = IPPROTO_TCP;
+	return (t);
+}
+
+static void
+test_add_find_remove(void **state)
+{
+	struct flow_table	*ft = flow_table_new(64, 4, 4096);
+	struct tuple		 a = mk(0, 1000), b = mk(1, 1000), c = mk(0, 1001);
+	struct flow		*fa, *fb;
+
+	(void)state;
+	assert_null(flow_find(ft, &a));
+	fa = flow_add(ft, &a, 1);
+	fb = flow_add(ft, &b, 1);
+	assert_non_null(fa);
+	assert_non_null(fb);
+	assert_ptr_equal(flow_find(ft, &a), fa);
+	assert_ptr_equal(flow_find(ft, &b), fb);
+	assert_null(flow_find(ft, &c));
+	assert_int_equal(flow_count(ft), 2);
+	flow_remove(ft, fa);
+	assert_null(flow_find(ft, &a));
+	assert_ptr_equal(flow_find(ft, &b), fb);
+	assert_int_equal(flow_count(ft), 1);
+	flow_table_free(ft);
+}
+
+/* A full table refuses new flows; it never evicts. */
+static void
+test_full(void **state)
+{
+	struct flow_table	*ft = flow_table_new(16, 2, 4096);
+	struct tuple		 t;
+	uint16_t		 i;
+
+	(void)state;
+	for (i = 0; i < 16; i++) {
+		t = mk(i & 1, 2000 + i);
+		assert_non_null(flow_add(ft, &t, 1));
+	}
+	t = mk(0, 3000);
+	assert_null(flow_add(ft, &t, 1));
+	for (i = 0; i < 16; i++) {
+		t = mk(i & 1, 2000 + i);
+		assert_non_null(flow_find(ft, &t));
+	}
+	t = mk(0, 2000);
+	flow_remove(ft, flow_find(ft, &t));
+	t = mk(0, 3000);
+	assert_non_null(flow_add(ft, &t, 1));
+	flow_table_free(ft);
+}
+
+static void
+test_buffers(void **state)
+{
+	struct flow_table	*ft = flow_table_new(16, 2, 2048);
+	struct tuple		 t1 = mk(0, 1), t2 = mk(0, 2), t3 = mk(0, 3);
+	struct flow		*f1, *f2, *f3;
+
+	(void)state;
+	f1 = flow_add(ft, &t1, 1);
+	f2 = flow_add(ft, &t2, 1);
+	f3 = flow_add(ft, &t3, 1);
+	f1->base = 77;
+	assert_int_equal(flow_gather(ft, f1), 0);
+	assert_int_equal(f1->st.base, 77);
+	assert_int_equal(f1->st.cap, 2048);
+	assert_int_equal(flow_gather(ft, f1), 0);	/* already has one */
+	assert_int_equal(flow_gather(ft, f2), 0);
+	assert_int_equal(flow_gather(ft, f3), -1);	/* pool empty */
+	assert_ptr_not_equal(f1->st.buf, f2->st.buf);
+	memset(f1->st.buf, 0xaa, 2048);
+	memset(f2->st.buf, 0xbb, 2048);
+	assert_int_equal(f1->st.buf[2047], 0xaa);	/* no overlap */
+	flow_remove(ft, f1);				/* gives it back */
+	assert_int_equal(flow_gather(ft, f3), 0);
+	flow_release_buffer(ft, f2);
+	assert_null(f2->st.buf);
+	flow_table_free(ft);
+}
+
+/* Expiry follows last use, with a shorter life for decided flows. */
+static void
+test_expire(void **state)
+{
+	struct flow_table	*ft = flow_table_new(16, 2, 2048);
+	struct tuple		 t1 = mk(0, 1), t2 = mk(0, 2), t3 = mk(1, 3);
+	struct flow		*f1, *f2, *f3;
+
+	(void)state;
+	f1 = flow_add(ft, &t1, 0);
+	f2 = flow_add(ft, &t2, 0);
+	f3 = flow_add(ft, &t3, 0);
+	f2->state = FLOW_DECIDED;
+	flow_touch(ft, f1, 4000);
+	/* at 6 s: f2 decided and idle 6 s (> 5), f3 idle 6 s (< 30) */
+	assert_int_equal(flow_expire(ft, 6000, 30000, 5000), 1);
+	assert_null(flow_find(ft, &t2));
+	assert_non_null(flow_find(ft, &t3));
+	(void)f3;
+	/* at 31 s: f3 idle 31 s goes, f1 idle 27 s stays */
+	assert_int_equal(flow_expire(ft, 31000, 30000, 5000), 1);
+	assert_null(flow_find(ft, &t3));
+	assert_non_null(flow_find(ft, &t1));
+	assert_int_equal(flow_expire(ft, 40000, 30000, 5000), 1);
+	assert_int_equal(flow_count(ft), 0);
+	flow_table_free(ft);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_add_find_remove),
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_buffers),
+		cmocka_unit_test(test_expire),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}

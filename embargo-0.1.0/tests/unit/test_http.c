@@ -1,0 +1,414 @@
+/*
+ * test_http.c: requests from real curl runs (tests/data/http-*.pcap, see
+ * tests/data/README), every prefix of them, and crafted requests for
+ * every rule.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "http.h"
+#include "pcap.h"
+
+#define BUF_MAX		65536
+
+/* What each capture holds. */
+static const struct capture {
+	const char	*file;
+	uint16_t	 port;
+	const char	*host;		/* NULL: no name */
+	const char	*line;		/* the request line */
+} captures[] = {
+	/* curl --resolve dnl-01.geo.kaspersky.com:80:10.88.0.80 http://... */
+	{ "http-curl.pcap", 80, "dnl-01.geo.kaspersky.com",
+	    "GET /bases/av/kdb/i386/kdb-i386-0607g.xml HTTP/1.1" },
+	/* curl -H 'Host: S12.UPD.Kaspersky.COM:8080' http://[fd00:88::80]:8080 */
+	{ "http-port.pcap", 8080, "s12.upd.kaspersky.com", "GET / HTTP/1.1" },
+	/* curl 'http://[fd00:88::80]:8080/index.html' */
+	{ "http-ipv6.pcap", 8080, NULL, "GET /index.html HTTP/1.1" },
+	/* curl http://10.88.0.80/ */
+	{ "http-ipv4.pcap", 80, NULL, "GET / HTTP/1.1" },
+	/* curl -x http://10.88.0.80:80 http://s12.upd.kaspersky.com/... */
+	{ "http-proxy.pcap", 80, "s12.upd.kaspersky.com",
+	    "GET http://s12.upd.kaspersky.com/diffs/updcfg.xml HTTP/1.1" }
+};
+
+static void	load_stream(const char *, uint16_t, struct pcap_stream *);
+static enum http_status parse(const char *, struct http_request *);
+static void	expect_host(const char *, const char *);
+static void	expect_bad(const char *, const char *);
+static size_t	cut_line(uint8_t *, size_t, const char *);
+static size_t	long_header(char *, size_t, const char *);
+
+static void
+load_stream(const char *file, uint16_t port, struct pcap_stream *s)
+{
+	char	 err[512];
+
+	if (pcap_stream_file(file, port, s, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+}
+
+static enum http_status
+parse(const char *s, struct http_request *r)
+{
+	return (http_parse_request((const uint8_t *)s, strlen(s), r));
+}
+
+/* A whole request naming host (NULL: none). */
+static void
+expect_host(const char *s, const char *host)
+{
+	struct http_request	 r;
+
+	if (parse(s, &r) != HTTP_DONE)
+		fail_msg("\"%s\": %s", s, r.err ? r.err : "not done");
+	assert_null(r.err);
+	if (host == NULL) {
+		assert_int_equal(r.has_host, 0);
+		return;
+	}
+	assert_int_equal(r.has_host, 1);
+	assert_string_equal(r.host.s, host);
+}
+
+/* Both names: the Host header's and the request target's (NULL: none). */
+static void
+expect_names(const char *s, const char *host, const char *target)
+{
+	struct http_request	 r;
+
+	if (parse(s, &r) != HTTP_DONE)
+		fail_msg("\"%s\": %s", s, r.err ? r.err : "not done");
+	assert_int_equal(r.has_host, host != NULL);
+	if (host != NULL)
+		assert_string_equal(r.host.s, host);
+	assert_int_equal(r.has_target, target != NULL);
+	if (target != NULL)
+		assert_string_equal(r.target.s, target);
+}
+
+static void
+expect_bad(const char *s, const char *why)
+{
+	struct http_request	 r;
+
+	assert_int_equal(parse(s, &r), HTTP_MALFORMED);
+	assert_non_null(r.err);
+	assert_string_equal(r.err, why);
+}
+
+/* Remove the line that starts with name from buf; the new length. */
+static size_t
+cut_line(uint8_t *buf, size_t len, const char *name)
+{
+	uint8_t	*p, *end;
+
+	p = memmem(buf, len, name, strlen(name));
+	assert_non_null(p);
+	end = memchr(p, '\n', len - (size_t)(p - buf));
+	assert_non_null(end);
+	end++;
+	memmove(p, end, len - (size_t)(end - buf));
+	return (len - (size_t)(end - p));
+}
+
+static void
+test_captures(void **state)
+{
+	static struct pcap_stream	 s;
+	struct http_request		 r;
+	size_t				 i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(captures) / sizeof(captures[0]); i++) {
+		load_stream(captures[i].file, captures[i].port, &s);
+		n = strlen(captures[i].line);
+		assert_memory_equal(s.buf, captures[i].line, n);
+		assert_memory_equal(s.buf + n, "\r\n", 2);
+		assert_int_equal(http_looks_like(s.buf, s.len), 1);
+		assert_int_equal(http_parse_request(s.buf, s.len, &r),
+		    HTTP_DONE);
+		assert_null(r.err);
+		assert_string_equal(r.method, "GET");
+		if (captures[i].host == NULL)
+			assert_int_equal(r.has_host, 0);
+		else {
+			assert_int_equal(r.has_host, 1);
+			assert_string_equal(r.host.s, captures[i].host);
+		}
+	}
+}
+
+/* Every prefix of a real request needs more; the whole one is done. */
+static void
+test_prefixes(void **state)
+{
+	static struct pcap_stream	 s;
+	struct http_request		 r;
+	size_t				 i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(captures) / sizeof(captures[0]); i++) {
+		load_stream(captures[i].file, captures[i].port, &s);
+		assert_memory_equal(s.buf + s.len - 4, "\r\n\r\n", 4);
+		for (k = 0; k < s.len; k++)
+			if (http_parse_request(s.buf, k, &r) != HTTP_NEED_MORE)
+				fail_msg("%s: prefix %zu: %s", captures[i].file,
+				    k, r.err ? r.err : "not NEED_MORE");
+		assert_int_equal(http_parse_request(s.buf, k, &r), HTTP_DONE);
+	}
+}
+
+/*
+ * The proxy request without its Host header: the absolute-form target
+ * names the host.  With a Host header too, both names are reported,
+ * since servers follow the target (RFC 9112 3.2.2) and others Host.
+ */
+static void
+test_absolute_form(void **state)
+{
+	static struct pcap_stream	 s;
+	struct http_request		 r;
+	size_t				 len;
+
+	(void)state;
+	load_stream("http-proxy.pcap", 80, &s);
+	assert_int_equal(http_parse_request(s.buf, s.len, &r), HTTP_DONE);
+	assert_int_equal(r.has_target, 1);
+	assert_string_equal(r.target.s, "s12.upd.kaspersky.com");
+	len = cut_line(s.buf, s.len, "Host:");
+	assert_null(memmem(s.buf, len, "Host:", 5));
+	assert_int_equal(http_parse_request(s.buf, len, &r), HTTP_DONE);
+	assert_int_equal(r.has_host, 0);
+	assert_int_equal(r.has_target, 1);
+	assert_string_equal(r.target.s, "s12.upd.kaspersky.com");
+
+	expect_names("GET http://User:pw@DS.Kaspersky.com:8080/a@b?c HTTP/1.1"
+	    "\r\n\r\n", NULL, "ds.kaspersky.com");
+	expect_names("GET HTTPS://a.example? HTTP/1.0\n\n", NULL, "a.example");
+	expect_names("GET ftp://b.example#x HTTP/1.0\r\n\r\n", NULL,
+	    "b.example");
+	expect_names("GET http://[fd00:88::80]:8080/ HTTP/1.1\r\n\r\n", NULL,
+	    NULL);
+	expect_names("GET http://10.88.0.80/ HTTP/1.1\r\n\r\n", NULL, NULL);
+	expect_names("GET / HTTP/1.0\r\n\r\n", NULL, NULL);
+	expect_names("OPTIONS * HTTP/1.1\r\n\r\n", NULL, NULL);
+	expect_names("GET http://a.example/ HTTP/1.1\r\nHost: b.example\r\n"
+	    "\r\n", "b.example", "a.example");
+	expect_names("GET http://a.example/ HTTP/1.1\r\nHost: 10.1.1.1\r\n"
+	    "\r\n", NULL, "a.example");
+	expect_names("GET http://a.example/ HTTP/1.1\r\nHost:\r\n\r\n", NULL,
+	    "a.example");
+	expect_names("CONNECT S12.upd.kaspersky.com:443 HTTP/1.1\r\n\r\n",
+	    NULL, "s12.upd.kaspersky.com");
+	expect_names("CONNECT [::1]:443 HTTP/1.1\r\n\r\n", NULL, NULL);
+	assert_int_equal(parse("GET http://a.example/ HTTP/1.1\r\n"
+	    "Host: b.example\r\n\r\n", &r), HTTP_DONE);
+	assert_string_equal(r.method, "GET");
+	expect_bad("GET http://a..b/ HTTP/1.1\r\n\r\n",
+	    "invalid host in request target");
+	expect_bad("GET http:///x HTTP/1.1\r\n\r\n",
+	    "invalid host in request target");
+	expect_bad("CONNECT a.example:https HTTP/1.1\r\n\r\n",
+	    "invalid host in request target");
+}
+
+static void
+test_host_forms(void **state)
+{
+	(void)state;
+	expect_host("GET / HTTP/1.1\r\nHost:\t S12.upd.Kaspersky.com \t\r\n"
+	    "\r\n", "s12.upd.kaspersky.com");
+	expect_host("GET / HTTP/1.1\r\nHOST: a.example\r\n\r\n", "a.example");
+	expect_host("GET / HTTP/1.1\r\nhOsT:a.example\r\n\r\n", "a.example");
+	expect_host("GET / HTTP/1.1\r\nHost: a.example:\r\n\r\n", "a.example");
+	expect_host("GET / HTTP/1.1\r\nHost: kaspersky.com.:80\r\n\r\n",
+	    "kaspersky.com");
+	expect_host("GET / HTTP/1.1\nHost: a.example\nAccept: */*\n\n",
+	    "a.example");
+	expect_host("GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n", NULL);
+	expect_host("GET / HTTP/1.1\r\nHost: 1.2.3.4:80\r\n\r\n", NULL);
+	expect_host("GET / HTTP/1.1\r\nHost: 0x7f000001\r\n\r\n", NULL);
+	expect_host("GET / HTTP/1.1\r\nHost: 127.1\r\n\r\n", NULL);
+	expect_host("GET / HTTP/1.1\r\nHost: 2130706433.\r\n\r\n", NULL);
+	expect_host("GET / HTTP/1.1\r\nHost: v4.0x1g\r\n\r\n", "v4.0x1g");
+	expect_host("GET / HTTP/1.1\r\nHosts: a.example\r\n\r\n", NULL);
+	expect_host("GET / HTTP/1.1\r\nX-Host: a.example\r\n\r\n", NULL);
+	expect_bad("GET / HTTP/1.1\r\nHost: a..b\r\n\r\n", "invalid Host");
+	expect_bad("GET / HTTP/1.1\r\nHost: a b\r\n\r\n", "invalid Host");
+	expect_bad("GET / HTTP/1.1\r\nHost: a.example:80a\r\n\r\n",
+	    "invalid Host");
+	expect_bad("GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", "invalid Host");
+	expect_bad("GET / HTTP/1.1\r\nHost: [::1]x\r\n\r\n", "invalid Host");
+	expect_bad("GET / HTTP/1.1\r\nHost: :80\r\n\r\n", "invalid Host");
+	expect_bad("GET / HTTP/1.1\r\nHost: a.example\r\nhost: a.example\r\n"
+	    "\r\n", "several Host headers");
+	expect_bad("GET / HTTP/1.1\r\nHost: a.example\r\nHost:\r\n\r\n",
+	    "several Host headers");
+}
+
+static void
+test_not_http(void **state)
+{
+	static struct pcap_stream	 s;
+	static const char		 ssh[] = "SSH-2.0-OpenSSH_9.2p1\r\n";
+	struct http_request		 r;
+	size_t				 k;
+
+	(void)state;
+	load_stream("tls-curl.pcap", 443, &s);
+	for (k = 1; k <= s.len; k++)
+		assert_int_equal(http_parse_request(s.buf, k, &r),
+		    HTTP_NOT_HTTP);
+	assert_string_equal(r.err, "not an HTTP request");
+	assert_int_equal(http_looks_like(s.buf, s.len), 0);
+	for (k = 1; k < 4; k++)
+		assert_int_equal(http_parse_request((const uint8_t *)ssh, k,
+		    &r), HTTP_NEED_MORE);
+	for (; k < sizeof(ssh); k++)
+		assert_int_equal(http_parse_request((const uint8_t *)ssh, k,
+		    &r), HTTP_NOT_HTTP);
+	assert_int_equal(parse("", &r), HTTP_NEED_MORE);
+	assert_int_equal(parse("GET", &r), HTTP_NEED_MORE);
+	assert_int_equal(parse(" GET / HTTP/1.1\r\n\r\n", &r), HTTP_NOT_HTTP);
+	assert_int_equal(parse("GE7 ", &r), HTTP_NOT_HTTP);
+	assert_int_equal(parse("ABCDEFGHIJKLMNOP", &r), HTTP_NOT_HTTP);
+	assert_int_equal(parse("ABCDEFGHIJKLMNO ", &r), HTTP_NEED_MORE);
+	assert_int_equal(parse("PROPFIND / HTTP/1.1\r\n\r\n", &r), HTTP_DONE);
+	assert_string_equal(r.method, "PROPFIND");
+}
+
+static void
+test_looks_like(void **state)
+{
+	static const struct {
+		const char	*s;
+		int		 want;
+	} t[] = {
+		{ "", -1 }, { "G", -1 }, { "GE", -1 }, { "GET", -1 },
+		{ "GET ", 1 }, { "GET /", 1 }, { "GETX", 0 }, { "get ", 0 },
+		{ "P", -1 }, { "PU", -1 }, { "PUT ", 1 }, { "POST ", 1 },
+		{ "PATCH ", 1 }, { "HEAD ", 1 }, { "DELETE ", 1 },
+		{ "OPTIONS ", 1 }, { "CONNECT ", 1 }, { "TRACE ", 1 },
+		{ "C", -1 }, { "CONNEC", -1 }, { "CONNECTS", 0 },
+		{ "PROPFIND ", 0 }, { "\x16\x03\x01", 0 }, { "SSH-", 0 }
+	};
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (http_looks_like((const uint8_t *)t[i].s, strlen(t[i].s)) !=
+		    t[i].want)
+			fail_msg("\"%s\": not %d", t[i].s, t[i].want);
+}
+
+static void
+test_malformed(void **state)
+{
+	(void)state;
+	expect_bad("GET / HTTP/2.0\r\n\r\n", "bad HTTP version");
+	expect_bad("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "bad HTTP version");
+	expect_bad("GET / HTTP/1.1 \r\n\r\n", "bad HTTP version");
+	expect_bad("GET / http/1.1\r\n\r\n", "bad HTTP version");
+	expect_bad("GET /  HTTP/1.1\r\n\r\n", "bad HTTP version");
+	expect_bad("GET  / HTTP/1.1\r\n\r\n", "bad request line");
+	expect_bad("GET /\r\n\r\n", "bad request line");
+	expect_bad("GET \r\n\r\n", "bad request line");
+	expect_bad("GET /a\tb HTTP/1.1\r\n\r\n", "bad request line");
+	expect_bad("GET / HTTP/1.1\r\nHost kaspersky.com\r\n\r\n",
+	    "header without a colon");
+	expect_bad("GET / HTTP/1.1\r\nX: a\r\n folded\r\n\r\n",
+	    "obsolete line folding");
+	expect_bad("GET / HTTP/1.1\r\nBad Name: x\r\n\r\n", "bad header name");
+	expect_bad("GET / HTTP/1.1\r\n: x\r\n\r\n", "bad header name");
+	expect_bad("GET / HTTP/1.1\r\nHost : a.example\r\n\r\n",
+	    "bad header name");
+	expect_bad("GET / HTTP/1.1\r\nX: a\rb\r\n\r\n",
+	    "invalid byte in a header");
+	assert_int_equal(http_parse_request((const uint8_t *)
+	    "GET / HTTP/1.1\r\nX: a\0b\r\n\r\n", 26,
+	    &(struct http_request){ .err = NULL }), HTTP_MALFORMED);
+}
+
+/*
+ * A request with a header line of len bytes ended by end, then a Host
+ * header; the offset where that line ends.
+ */
+static size_t
+long_header(char *buf, size_t len, const char *end)
+{
+	size_t	 n;
+
+	n = (size_t)snprintf(buf, BUF_MAX, "GET / HTTP/1.1\r\nX: ");
+	memset(buf + n, 'a', len - 3);
+	n += len - 3;
+	snprintf(buf + n, BUF_MAX - n, "%sHost: a.example\r\n\r\n", end);
+	return (n);
+}
+
+/* Lines up to 8 KiB, up to 100 headers; one more of either is too many. */
+static void
+test_limits(void **state)
+{
+	static char		 buf[BUF_MAX];
+	struct http_request	 r;
+	size_t			 n, i;
+
+	(void)state;
+	n = long_header(buf, 8192, "\r\n");
+	expect_host(buf, "a.example");
+	n = long_header(buf, 8193, "\r\n");
+	assert_int_equal(http_parse_request((const uint8_t *)buf, n, &r),
+	    HTTP_NEED_MORE);	/* 8193 bytes: 8192 and a CR, perhaps */
+	assert_int_equal(http_parse_request((const uint8_t *)buf, n + 1, &r),
+	    HTTP_MALFORMED);
+	expect_bad(buf, "line too long");
+	long_header(buf, 8193, "\n");
+	expect_bad(buf, "line too long");
+
+	n = (size_t)snprintf(buf, sizeof(buf), "GET /");
+	memset(buf + n, 'a', 8200);
+	buf[n + 8200] = '\0';
+	assert_int_equal(http_parse_request((const uint8_t *)buf, 8193, &r),
+	    HTTP_NEED_MORE);
+	assert_int_equal(http_parse_request((const uint8_t *)buf, 8194, &r),
+	    HTTP_MALFORMED);
+	assert_string_equal(r.err, "line too long");
+
+	n = (size_t)snprintf(buf, sizeof(buf), "GET / HTTP/1.1\r\n");
+	for (i = 0; i < 99; i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "X-%zu: y\r\n",
+		    i);
+	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "Host: a.example\r\n");
+	strcpy(buf + n, "\r\n");
+	expect_host(buf, "a.example");
+	strcpy(buf + n, "X");
+	assert_int_equal(parse(buf, &r), HTTP_MALFORMED);
+	assert_string_equal(r.err, "too many headers");
+	strcpy(buf + n, "X: z\r\n\r\n");
+	expect_bad(buf, "too many headers");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_captures),
+		cmocka_unit_test(test_prefixes),
+		cmocka_unit_test(test_absolute_form),
+		cmocka_unit_test(test_host_forms),
+		cmocka_unit_test(test_not_http),
+		cmocka_unit_test(test_looks_like),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_limits),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}

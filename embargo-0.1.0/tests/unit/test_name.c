@@ -1,0 +1,199 @@
+/*
+ * test_name.c: normalisation of names from lists and from packets.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "name.h"
+
+/* Normalise s in mode; expect ok and the text want. */
+static void
+expect_name(const char *s, enum name_mode mode, const char *want)
+{
+	struct name	 n;
+	char		 why[128];
+
+	if (name_normalize(&n, s, strlen(s), mode) != 0)
+		fail_msg("\"%s\" refused: %s", s,
+		    name_strerror(&n, why, sizeof(why)));
+	assert_string_equal(n.s, want);
+	assert_int_equal(n.len, strlen(want));
+}
+
+/* Normalise s in mode; expect it refused with the reason want. */
+static void
+expect_error(const char *s, size_t len, enum name_mode mode, const char *want)
+{
+	struct name	 n;
+	char		 why[128];
+
+	assert_int_equal(name_normalize(&n, s, len, mode), -1);
+	assert_string_equal(name_strerror(&n, why, sizeof(why)), want);
+}
+
+static void
+test_case_folding(void **state)
+{
+	(void)state;
+	expect_name("S12.UPD.Kaspersky.COM", NAME_LIST, "s12.upd.kaspersky.com");
+	expect_name("Ds.KASPERSKY.com", NAME_WIRE, "ds.kaspersky.com");
+}
+
+static void
+test_trailing_dot(void **state)
+{
+	(void)state;
+	expect_name("kaspersky.com.", NAME_LIST, "kaspersky.com");
+	expect_name("KASPERSKY.COM.", NAME_WIRE, "kaspersky.com");
+	expect_error(".", 1, NAME_LIST, "empty name");
+	expect_error("", 0, NAME_WIRE, "empty name");
+	expect_error("kaspersky.com..", 15, NAME_LIST, "empty label");
+}
+
+static void
+test_empty_label(void **state)
+{
+	(void)state;
+	expect_error("a..b", 4, NAME_LIST, "empty label");
+	expect_error(".kaspersky.com", 14, NAME_WIRE, "empty label");
+}
+
+static void
+test_label_length(void **state)
+{
+	char	 buf[128];
+
+	(void)state;
+	memset(buf, 'a', 63);
+	strcpy(buf + 63, ".com");
+	expect_name(buf, NAME_LIST, buf);
+	memset(buf, 'a', 64);
+	strcpy(buf + 64, ".com");
+	expect_error(buf, strlen(buf), NAME_LIST, "label longer than 63 bytes");
+	expect_error(buf, strlen(buf), NAME_WIRE, "label longer than 63 bytes");
+}
+
+/* Build a name of total length len from 63-byte labels. */
+static void
+long_name(char *buf, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = (i % 64 == 63) ? '.' : 'a';
+	if (buf[len - 1] == '.')
+		buf[len - 1] = 'a';
+	buf[len] = '\0';
+}
+
+static void
+test_name_length(void **state)
+{
+	char	 buf[300], want[300];
+
+	(void)state;
+	long_name(buf, 253);
+	expect_name(buf, NAME_LIST, buf);
+	long_name(buf, 254);
+	expect_error(buf, 254, NAME_LIST, "name longer than 253 characters");
+	long_name(buf, 256);
+	expect_error(buf, 256, NAME_LIST, "name longer than 253 characters");
+	expect_error(buf, 256, NAME_WIRE, "name longer than 253 characters");
+	/* 253 characters and a trailing dot is still 255 bytes on the wire */
+	long_name(buf, 253);
+	strcpy(want, buf);
+	strcat(buf, ".");
+	expect_name(buf, NAME_WIRE, want);
+}
+
+static void
+test_non_ldh(void **state)
+{
+	(void)state;
+	expect_error("bad*name.com", 12, NAME_LIST,
+	    "invalid character '*' in label");
+	expect_error("a b.com", 7, NAME_LIST, "invalid byte 0x20 in label");
+	expect_error("-lead.com", 9, NAME_LIST,
+	    "label starts or ends with a hyphen");
+	expect_error("trail-.com", 10, NAME_LIST,
+	    "label starts or ends with a hyphen");
+	expect_error("127.0.0.1", 9, NAME_LIST, "an IPv4 address, not a name");
+	/* underscores occur in real names */
+	expect_name("_dmarc.Example.com", NAME_LIST, "_dmarc.example.com");
+	/* from a packet, an odd character must not hide a suffix */
+	expect_name("x*y.kaspersky.com", NAME_WIRE, "x*y.kaspersky.com");
+	expect_error("a\tb.com", 7, NAME_WIRE, "invalid byte 0x09 in label");
+	expect_error("\xc3\xa9.com", 6, NAME_WIRE,
+	    "invalid byte 0xc3 in label");
+}
+
+static void
+test_idn(void **state)
+{
+	(void)state;
+	/* U-labels in lists become A-labels; case folds too */
+	expect_name("касперский.рф", NAME_LIST, "xn--80akjebc7ajgd.xn--p1ai");
+	expect_name("Bücher.example", NAME_LIST, "xn--bcher-kva.example");
+	expect_name("xn--bcher-kva.example", NAME_LIST,
+	    "xn--bcher-kva.example");
+	/* not valid under IDNA2008 */
+	{
+		struct name	 n;
+		char		 why[128];
+
+		assert_int_equal(name_normalize(&n, "\xe2\x98\x83.com", 7,
+		    NAME_LIST), -1);
+		assert_int_equal(n.err, NAME_EIDN);
+		assert_non_null(strstr(name_strerror(&n, why, sizeof(why)),
+		    "invalid internationalised name"));
+	}
+}
+
+static void
+test_wire_labels(void **state)
+{
+	struct name	 n;
+	char		 why[128];
+
+	(void)state;
+	name_reset(&n);
+	assert_int_equal(name_add_label(&n, (const uint8_t *)"DS", 2), 0);
+	assert_int_equal(name_add_label(&n, (const uint8_t *)"Kaspersky", 9),
+	    0);
+	assert_int_equal(name_add_label(&n, (const uint8_t *)"com", 3), 0);
+	assert_int_equal(name_finish(&n), 0);
+	assert_string_equal(n.s, "ds.kaspersky.com");
+	/* a dot inside a wire label would move a label boundary */
+	name_reset(&n);
+	assert_int_equal(name_add_label(&n,
+	    (const uint8_t *)"evil.kaspersky", 14), -1);
+	assert_string_equal(name_strerror(&n, why, sizeof(why)),
+	    "invalid character '.' in label");
+	/* the root name is valid and empty */
+	name_reset(&n);
+	assert_int_equal(name_finish(&n), 0);
+	assert_int_equal(n.len, 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_case_folding),
+		cmocka_unit_test(test_trailing_dot),
+		cmocka_unit_test(test_empty_label),
+		cmocka_unit_test(test_label_length),
+		cmocka_unit_test(test_name_length),
+		cmocka_unit_test(test_non_ldh),
+		cmocka_unit_test(test_idn),
+		cmocka_unit_test(test_wire_labels),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
