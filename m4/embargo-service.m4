@@ -4,18 +4,40 @@
 # --------------------
 # Adds --with-systemdsystemunitdir[=DIR], --with-logrotatedir[=DIR] and
 # --with-openwrt; substitutes systemdsystemunitdir, logrotatedir,
-# openwrtinitdir and openwrtconfigdir; defines the conditionals
-# EMBARGO_SYSTEMD, EMBARGO_LOGROTATE and EMBARGO_OPENWRT.
+# openwrtinitdir, openwrtconfigdir and nftincludedir; defines the
+# conditionals EMBARGO_SYSTEMD, EMBARGO_LOGROTATE and EMBARGO_OPENWRT.
 #
-# Every default lies under ${prefix} and stays a make variable
-# reference, as the GNU standards ask: "make distcheck", which installs
-# into a staging prefix and fails when anything lands outside it, then
-# passes without extra flags, and "make install prefix=..." follows.
-# systemd reads units from /usr/local/lib/systemd/system as well as
-# from /usr/lib/systemd/system, so the unit works under either prefix.
-# A DIR given explicitly is used as given.
+# The run-time directories come first.  localstatedir and runstatedir
+# name where the daemon and the scripts keep state (the lists that
+# embargo-update-lists installs), the control socket and the event log;
+# they are compiled into the programs and written into the scripts and
+# manuals.  Unless given, they are /var and /run whatever the prefix:
+# that is where systemd's StateDirectory=, RuntimeDirectory= and
+# LogsDirectory= put the unit's directories, where logrotate and
+# OpenWrt look, and nothing is installed there, so "make distcheck" is
+# unaffected.  (GNU's ${prefix}/var would give /usr/local/var/run under
+# the default prefix, which no system uses.)
+#
+# Every installation default lies under ${prefix} and stays a make
+# variable reference, as the GNU standards ask, with one exception: the
+# logrotate snippet goes to /etc/logrotate.d, the only directory
+# logrotate reads, whatever the prefix (Makefile.am points distcheck's
+# at its staging prefix).  systemd reads units from
+# /usr/local/lib/systemd/system as well as from /usr/lib/systemd/system,
+# so the unit works under either prefix.  A DIR given explicitly is used
+# as given.
 AC_DEFUN([EMBARGO_SERVICE_DIRS], [
 AC_REQUIRE([PKG_PROG_PKG_CONFIG])
+
+AS_IF([test "x$localstatedir" = 'x${prefix}/var'], [localstatedir=/var])
+# autoconf before 2.70 has no --runstatedir
+AS_IF([test -z "$runstatedir" || test "x$runstatedir" = 'x${localstatedir}/run'],
+    [runstatedir=/run])
+AC_SUBST([runstatedir])
+AC_MSG_CHECKING([where the daemon keeps its state])
+AC_MSG_RESULT([$localstatedir/lib/embargo, log $localstatedir/log/embargo])
+AC_MSG_CHECKING([where the daemon's control socket lives])
+AC_MSG_RESULT([$runstatedir/embargo/embargod.sock])
 
 AC_ARG_WITH([systemdsystemunitdir],
     [AS_HELP_STRING([--with-systemdsystemunitdir@<:@=DIR@:>@],
@@ -33,11 +55,12 @@ AC_MSG_RESULT([${systemdsystemunitdir:-no}])
 AC_ARG_WITH([logrotatedir],
     [AS_HELP_STRING([--with-logrotatedir@<:@=DIR@:>@],
         [install the logrotate snippet for the event file in DIR
-         (default: SYSCONFDIR/logrotate.d; "no": do not install it)])],
+         (default: /etc/logrotate.d, which logrotate reads, whatever
+         the prefix; "no": do not install it)])],
     [], [with_logrotatedir=yes])
 AC_MSG_CHECKING([where to install the logrotate snippet])
 AS_CASE([$with_logrotatedir],
-    [yes], [logrotatedir='${sysconfdir}/logrotate.d'],
+    [yes], [logrotatedir=/etc/logrotate.d],
     [no], [logrotatedir=],
     [_EMBARGO_CHECK_DIR([logrotatedir])])
 AC_MSG_RESULT([${logrotatedir:-no}])
@@ -45,8 +68,9 @@ AC_MSG_RESULT([${logrotatedir:-no}])
 AC_ARG_WITH([openwrt],
     [AS_HELP_STRING([--with-openwrt],
         [install the OpenWrt procd init script as
-         SYSCONFDIR/init.d/embargod and its UCI configuration as
-         SYSCONFDIR/config/embargod (default: no)])],
+         SYSCONFDIR/init.d/embargod, its UCI configuration as
+         SYSCONFDIR/config/embargod and the fw4 include as
+         DATADIR/nftables.d/ruleset-post/50-embargod.nft (default: no)])],
     [], [with_openwrt=no])
 AS_CASE([$with_openwrt],
     [yes|no], [],
@@ -55,11 +79,19 @@ AC_MSG_CHECKING([whether to install the OpenWrt init script])
 AC_MSG_RESULT([$with_openwrt])
 openwrtinitdir='${sysconfdir}/init.d'
 openwrtconfigdir='${sysconfdir}/config'
+nftincludedir='${datadir}/nftables.d/ruleset-post'
+
+# The unit's StateDirectory=, RuntimeDirectory= and LogsDirectory= are
+# always under /var/lib, /run and /var/log.
+AS_IF([test -n "$systemdsystemunitdir" &&
+    { test "x$localstatedir" != x/var || test "x$runstatedir" != x/run; }],
+    [AC_MSG_WARN([the systemd unit makes /var/lib/embargo, /run/embargo and /var/log/embargo, but embargod will look in $localstatedir and $runstatedir: give --localstatedir=/var --runstatedir=/run, or --without-systemdsystemunitdir])])
 
 AC_SUBST([systemdsystemunitdir])
 AC_SUBST([logrotatedir])
 AC_SUBST([openwrtinitdir])
 AC_SUBST([openwrtconfigdir])
+AC_SUBST([nftincludedir])
 AM_CONDITIONAL([EMBARGO_SYSTEMD], [test -n "$systemdsystemunitdir"])
 AM_CONDITIONAL([EMBARGO_LOGROTATE], [test -n "$logrotatedir"])
 AM_CONDITIONAL([EMBARGO_OPENWRT], [test "x$with_openwrt" = xyes])

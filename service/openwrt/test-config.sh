@@ -55,7 +55,8 @@ package() {
 	:
 }
 
-# Load /etc/config/$1 from $UCI_DIR/$1, forgetting what was loaded.
+# Load /etc/config/$1 from $UCI_DIR/$1, forgetting what was loaded; a
+# missing file is an empty configuration, as uci has it.
 config_load() {
 	for v in $(set | sed -n 's/^\(CONFIG_[A-Za-z0-9_]*\)=.*/\1/p'); do
 		unset "$v"
@@ -63,7 +64,7 @@ config_load() {
 	CONFIG_SECTIONS=
 	CONFIG_NUM_SECTIONS=0
 	# shellcheck disable=SC1090
-	. "$UCI_DIR/$1"
+	[ ! -f "$UCI_DIR/$1" ] || . "$UCI_DIR/$1"
 }
 
 config_get() {
@@ -110,6 +111,18 @@ procd_add_reload_trigger() { echo "procd: reload trigger $*" >>"$LOG"; }
 start() { start_service; }
 stop() { stop_service; echo "procd: kill" >>"$LOG"; }
 logger() { :; }
+
+# network.sh: the device of each network, from NETDEVS ("lan=br-lan ...").
+network_get_device() {
+	local nd
+	eval "$1="
+	for nd in ${NETDEVS:-}; do
+		[ "${nd%%=*}" = "$2" ] || continue
+		eval "$1=\${nd#*=}"
+		return 0
+	done
+	return 1
+}
 
 # A program $1 that records its arguments and exits with the status in
 # the file $tmp/bin/$1.rc (0 when absent).
@@ -211,6 +224,8 @@ in_script() (
 	EMBARGO_BINDIR=$tmp/bin
 	CONF=$tmp/var/etc/embargod.conf
 	STAMP=$tmp/var/run/embargod.restart
+	FW4=$tmp/sbin/fw4
+	FW4_DIR=$tmp/var/run/embargo-firewall
 	"$@"
 )
 
@@ -229,6 +244,20 @@ check_conf() {
 	else
 		fail "$1: the generated configuration differs from $exp:"
 		diff -u "$exp" "$tmp/$1.conf"
+	fi
+}
+
+# The daemon accepts the generated expected/$1.conf (its limits among
+# them), with the shipped lists, when it is built.
+check_valid() {
+	embargod=${top_builddir:-$here/../..}/src/embargod
+	[ -x "$embargod" ] || return 0
+	if "$embargod" -n -f "$here/expected/$1.conf" \
+	    -L "$here/../../lists" >"$tmp/valid.out" 2>&1; then
+		pass
+	else
+		fail "$1: embargod -n refuses expected/$1.conf:" \
+		    "$(cat "$tmp/valid.out")"
 	fi
 }
 
@@ -268,6 +297,7 @@ check_log() {
 test_generation() {
 	cp "$here/embargod.config" "$tmp/uci/embargod"
 	check_conf default
+	check_valid default
 	uci_router | set_uci
 	check_conf router
 	uci_host | set_uci
@@ -309,6 +339,31 @@ user root'" "" "embargod.main.queues"
 	option name 'mine'
 	option file '/etc/a.list'
 	option lenient 'sometimes'" "embargod.x.lenient 'sometimes'"
+	check_refused "list limit 'flows'" "" \
+	    "embargod.main.limit 'flows': not 'NAME NUMBER'"
+	check_refused "list limit 'flows 4k'" "" "embargod.main.limit 'flows 4k'"
+	check_refused "list limit 'flows 1
+user root'" "" "embargod.main.limit"
+	check_refused "option mode 'host'
+	option flow_offloading '1'" "" \
+	    "embargod.main.flow_offloading: only in gateway mode"
+	check_refused "option flow_offloading '1'
+	list offload_device 'br-lan; flush'" "" \
+	    "embargod.main.offload_device 'br-lan; flush'"
+	check_refused "option flow_offloading '1'" "" \
+	    "embargod.main.flow_offloading: no device to offload"
+	printf "config defaults\n\toption flow_offloading '1'\n" \
+	    >"$tmp/uci/firewall"
+	check_refused "option mode 'gateway'" "" \
+	    "flow offloading is on in /etc/config/firewall"
+	rm "$tmp/uci/firewall"
+}
+
+# What start asks of procd, as the log records it.
+procd_calls() {
+	printf '%s\n' "procd: open instance" \
+	    "procd: command $tmp/bin/embargod -d -f $conf" "procd: respawn" \
+	    "procd: stdout 1" "procd: stderr 1" "procd: close instance"
 }
 
 # Start, reload (a list changed; the queues changed; an invalid
@@ -320,12 +375,7 @@ test_service() {
 	in_script start_service
 	check_log start "embargod -n -f $conf.new
 embargo-firewall -m gateway -q 0 start
-procd: open instance
-procd: command $tmp/bin/embargod -d -f $conf
-procd: respawn
-procd: stdout 1
-procd: stderr 1
-procd: close instance"
+$(procd_calls)"
 	if [ ! -f "$conf" ] || [ -e "$conf.new" ]; then
 		fail "start: $conf not installed"
 	fi
@@ -352,12 +402,7 @@ embargo-firewall stop
 procd: kill
 embargod -n -f $conf.new
 embargo-firewall -m gateway -q 0-1 start
-procd: open instance
-procd: command $tmp/bin/embargod -d -f $conf
-procd: respawn
-procd: stdout 1
-procd: stderr 1
-procd: close instance"
+$(procd_calls)"
 
 	cp "$conf" "$tmp/before"
 	echo 1 >"$tmp/bin/embargod.rc"
@@ -382,12 +427,7 @@ embargo-firewall stop
 procd: kill
 embargod -n -f $conf.new
 embargo-firewall -m gateway -q 0-1 start
-procd: open instance
-procd: command $tmp/bin/embargod -d -f $conf
-procd: respawn
-procd: stdout 1
-procd: stderr 1
-procd: close instance"
+$(procd_calls)"
 
 	uci_with "option queues '0-1'" | sed "s/enabled '1'/enabled '0'/" |
 	    set_uci
@@ -406,7 +446,88 @@ procd: kill"
 embargo-firewall -m gateway -q 0 start"
 
 	in_script service_triggers
-	check_log triggers "procd: reload trigger embargod"
+	check_log triggers "procd: reload trigger embargod firewall"
+}
+
+# With fw4: the nft backend, the rules written where the fw4 include
+# finds them and removed at stop; fw4's flow offloading refused in
+# gateway mode and allowed in host mode; embargod's own offloading over
+# the lan and wan devices or the listed ones.
+test_fw4() {
+	conf="$tmp/var/etc/embargod.conf"
+	rules="$tmp/var/run/embargo-firewall/embargod.nft"
+	mkdir -p "$tmp/sbin"
+	make_recorder ../sbin/fw4
+	uci_with "option queues '0'" | set_uci
+	in_script start_service
+	check_log "fw4: start" "embargod -n -f $conf.new
+embargo-firewall -m gateway -q 0 -b nft print
+embargo-firewall -m gateway -q 0 -b nft start
+$(procd_calls)"
+	[ -f "$rules" ] && [ ! -e "$rules.new" ] ||
+	    fail "fw4: start: $rules not written"
+	in_script stop
+	check_log "fw4: stop" "embargo-firewall stop
+procd: kill"
+	[ ! -e "$rules" ] || fail "fw4: stop: $rules left behind"
+
+	printf '1\n' >"$tmp/bin/embargo-firewall.rc"
+	in_script start_service 2>/dev/null &&
+	    fail "fw4: start succeeded although embargo-firewall failed"
+	rm "$tmp/bin/embargo-firewall.rc"
+	: >"$LOG"
+	[ ! -e "$rules" ] || fail "fw4: failed start: $rules left behind"
+
+	printf "config defaults\n\toption flow_offloading '1'\n" \
+	    >"$tmp/uci/firewall"
+	if in_script start_service 2>"$tmp/err"; then
+		fail "fw4: start with fw4's flow offloading on succeeded"
+	elif ! grep -q "flow_offloading=0" "$tmp/err"; then
+		fail "fw4: offloading refused without saying how: $(cat "$tmp/err")"
+	else
+		pass
+	fi
+	check_log "fw4: offloading on, nothing run" ""
+	uci_with "option queues '0'" | sed "s/enabled '1'/enabled '0'/" |
+	    set_uci
+	in_script start_service 2>"$tmp/err" && [ ! -s "$tmp/err" ] && pass ||
+	    fail "fw4: offloading on, service disabled: start complained"
+	check_log "fw4: offloading on, disabled, nothing run" ""
+	printf "config defaults\n\toption flow_offloading '0'\n" \
+	    >"$tmp/uci/firewall"
+	uci_with "option queues '0'" | set_uci
+	in_script start_service
+	: >"$LOG"
+	printf "config defaults\n\toption flow_offloading '1'\n" \
+	    >"$tmp/uci/firewall"
+	in_script reload_service 2>/dev/null &&
+	    fail "fw4: reload with offloading turned on succeeded"
+	check_log "fw4: offloading turned on while running: stopped" \
+	    "embargo-firewall stop
+procd: kill"
+	uci_with "option mode 'host'" | set_uci
+	in_script start_service
+	grep -q "^embargo-firewall -m host -q 0 -b nft start$" "$LOG" &&
+	    pass || fail "fw4: host mode with fw4's offloading: not started"
+	: >"$LOG"
+	rm "$tmp/uci/firewall"
+
+	uci_with "option flow_offloading '1'
+	option flow_offloading_hw '1'" | set_uci
+	NETDEVS="lan=br-lan wan=eth1 wan6=eth1" in_script start_service
+	grep -q "^embargo-firewall -m gateway -q 0 -b nft -O br-lan,eth1 -H start$" \
+	    "$LOG" && pass ||
+	    fail "fw4: own offloading over lan and wan: $(cat "$LOG")"
+	: >"$LOG"
+	uci_with "option flow_offloading '1'
+	list offload_device 'lan1'
+	list offload_device 'phy0-ap0'" | set_uci
+	NETDEVS="lan=br-lan" in_script start_service
+	grep -q "^embargo-firewall -m gateway -q 0 -b nft -O lan1,phy0-ap0 start$" \
+	    "$LOG" && pass ||
+	    fail "fw4: own offloading over listed devices: $(cat "$LOG")"
+	: >"$LOG"
+	rm -f "$tmp/sbin/fw4"
 }
 
 mkdir -p "$tmp/uci" "$tmp/bin" "$tmp/var/etc" "$tmp/var/run" || exit 1
@@ -420,13 +541,22 @@ done
 test_generation
 test_refusals
 test_service
+test_fw4
 
 echo "${EMBARGOD_TEST_SHELL:-sh}: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] || exit 1
 # OpenWrt's shell is busybox ash, whose echo, local and case differ
 # from dash's in details; run everything there too.
+# BusyBox's applets come first in PATH there, as on a router.
 if [ -z "${EMBARGOD_TEST_SHELL:-}" ] &&
     command -v busybox >/dev/null 2>&1 && busybox ash -c : 2>/dev/null; then
-	EMBARGOD_TEST_SHELL="busybox ash" busybox ash "$0" || exit 1
+	bb=$tmp/busybox
+	mkdir "$bb" || exit 1
+	bbpath=$(command -v busybox)
+	for a in $(busybox --list); do
+		ln -s "$bbpath" "$bb/$a"
+	done
+	PATH=$bb:$PATH EMBARGOD_TEST_SHELL="busybox ash" \
+	    busybox ash "$0" || exit 1
 fi
 exit 0

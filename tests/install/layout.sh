@@ -72,6 +72,34 @@ check_programs() {
 	expect -x "$sbindir/embargo-update-lists"
 }
 
+# One truth for paths: the programs, the script and the manuals name
+# the configured directories, and nothing else names another.
+check_paths() {
+	conf=$sysconfdir/embargo/embargod.conf
+	sock=$runstatedir/embargo/embargod.sock
+	for p in "$sbindir/embargod" "$bindir/embargoctl"; do
+		[ -f "$root$p" ] || continue
+		grep -q -a -F "$sock" "$root$p" || fail "$p: does not name $sock"
+	done
+	[ ! -f "$root$sbindir/embargod" ] ||
+	    grep -q -a -F "$conf" "$root$sbindir/embargod" ||
+	    fail "$sbindir/embargod: does not name $conf"
+	u=$sbindir/embargo-update-lists
+	[ -f "$root$u" ] || return
+	expect_line "$u" "EMBARGO_SYSCONFDIR=$sysconfdir"
+	expect_line "$u" "EMBARGO_LOCALSTATEDIR=$localstatedir"
+	expect_line "$u" "EMBARGO_SBINDIR=$sbindir"
+	expect_line "$u" "EMBARGO_BINDIR=$bindir"
+	sh -n "$root$u" || fail "$u: not valid sh"
+	m=$mandir/man8/embargo-update-lists.8
+	[ -f "$root$m" ] || return
+	grep -q -F "$conf" "$root$m" || fail "$m: does not name $conf"
+	grep -q -F "$localstatedir/lib/embargo" "$root$m" ||
+	    fail "$m: does not name $localstatedir/lib/embargo"
+	m=$mandir/man8/embargoctl.8
+	grep -q -F "$sock" "$root$m" || fail "$m: does not name $sock"
+}
+
 check_manuals() {
 	for page in embargod.8 embargoctl.8 embargo-firewall.8 \
 	    embargo-update-lists.8 embargod.conf.5 embargo.lists.5; do
@@ -113,6 +141,7 @@ check_logrotate() {
 		return
 	fi
 	expect "$logrotatedir/embargod"
+	expect_line "$logrotatedir/embargod" "$localstatedir/log/embargo/*.json {"
 	command -v logrotate >/dev/null 2>&1 || return 0
 	# -d changes nothing; the state file is ours anyway
 	if ! logrotate -d -s "$tmp/logrotate.state" \
@@ -128,13 +157,18 @@ check_openwrt() {
 	if [ "$(layout_value openwrt)" != yes ]; then
 		expect_none "$init" "--with-openwrt"
 		expect_none "$openwrtconfigdir/embargod" "--with-openwrt"
+		expect_none "$nftincludedir/50-embargod.nft" "--with-openwrt"
 		return
 	fi
 	expect -x "$init"
 	expect "$openwrtconfigdir/embargod"
+	expect "$nftincludedir/50-embargod.nft"
+	expect_line "$nftincludedir/50-embargod.nft" \
+	    "include \"$runstatedir/embargo-firewall/*.nft\""
 	[ -f "$root$init" ] || return
 	expect_line "$init" "EMBARGO_SBINDIR=$sbindir"
 	expect_line "$init" "EMBARGO_BINDIR=$bindir"
+	expect_line "$init" "EMBARGO_RUNSTATEDIR=$runstatedir"
 	sh -n "$root$init" || fail "$init: not valid sh"
 }
 
@@ -186,6 +220,9 @@ layout=$(run_make -s print-install-layout) || {
 bindir=$(layout_value bindir)
 sbindir=$(layout_value sbindir)
 sysconfdir=$(layout_value sysconfdir)
+localstatedir=$(layout_value localstatedir)
+runstatedir=$(layout_value runstatedir)
+nftincludedir=$(layout_value nftincludedir)
 mandir=$(layout_value mandir)
 pkgdatadir=$(layout_value pkgdatadir)
 systemdsystemunitdir=$(layout_value systemdsystemunitdir)
@@ -199,6 +236,7 @@ if ! run_make install DESTDIR="$root" >"$tmp/install.log" 2>&1; then
 	exit 1
 fi
 check_programs
+check_paths
 check_manuals
 check_lists
 check_systemd

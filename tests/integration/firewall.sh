@@ -10,7 +10,14 @@
 #
 # The kernel here has no nft queue expression, so nft start is run for
 # real only to see it fail cleanly; a wrapper that turns queue
-# statements into accept stands in for a kernel that has one.
+# statements into accept stands in for a kernel that has one.  Nor has
+# it flowtables: the flow offloading rules (-O) are parsed, checked
+# without them, and never loaded.  The OpenWrt fw4 include is checked
+# with nft -c, with and without rules to include.
+#
+# With EMBARGO_TEST_BUSYBOX=1 (tests/integration/firewall-busybox.sh)
+# the script runs under busybox ash with a PATH of BusyBox applets and
+# iptables, ip6tables and nft only, as on OpenWrt.
 # Most functions here run through check(), which shellcheck cannot see.
 # shellcheck disable=SC2317
 set -u
@@ -31,12 +38,26 @@ topo_up
 dns_up
 tls_up
 
+# The shell that runs the script: sh, or busybox ash with BusyBox's
+# applets and the netfilter tools alone in PATH.
+FW_SH=sh
+if [ -n "${EMBARGO_TEST_BUSYBOX:-}" ]; then
+	need_cmd busybox
+	. "$top_srcdir/tests/tools/busybox-path.sh"
+	tools="iptables ip6tables"
+	command -v nft >/dev/null 2>&1 && tools="$tools nft"
+	# shellcheck disable=SC2086
+	busybox_path "$EMBT_TMP/bb" $tools || setup_error "no BusyBox PATH"
+	FW_SH="env PATH=$EMBT_TMP/bb $(command -v busybox) ash"
+	echo "== BusyBox: $(busybox | head -n 1); PATH of applets and $tools"
+fi
+
 # Run embargo-firewall in the gateway namespace, with the environment
 # settings in FW_ENV (VAR=value words).
 FW_ENV=
 fw() {
 	# shellcheck disable=SC2086
-	in_gw env $FW_ENV "$FW" "$@"
+	in_gw env $FW_ENV $FW_SH "$FW" "$@"
 }
 
 # Succeed when nft is installed (the nft checks need it).
@@ -158,6 +179,8 @@ check "print -b nft (gateway) matches expected" \
     prints nft-gateway.txt fw -b nft print
 check "print -b nft -m host matches expected" \
     prints nft-host.txt fw -b nft -m host print
+check "print -O (own flowtable, hardware) matches expected" \
+    prints nft-offload.txt fw -O veth-x,lo -H print
 
 # The user's own rules, in every chain that start uses, as on a real
 # firewall.  iptables-nft makes a table or built-in chain when a rule
@@ -201,6 +224,14 @@ check "unknown option refused" refused -x -x start
 check "no command refused" refused "no command"
 check "unknown command refused" refused "'go'" go
 check "two commands refused" refused "one command" start stop
+check "-O with -m host refused" refused "-O: flow offloading is for" \
+    -m host -O eth0 print
+check "-O with -b iptables refused" refused "-O: flow offloading needs" \
+    -b iptables -O eth0 print
+check "-O with a bad device name refused" refused "-O '0eth'" -O 0eth print
+check "-O with a quote refused" refused "not a network device" \
+    -O 'eth"0' print
+check "-H without -O refused" refused "-H: needs -O" -H print
 check "-h exits 0" exits 0 -h
 check "refused arguments changed no rule" same_as "$EMBT_TMP/before"
 
@@ -255,8 +286,9 @@ check "status exits 3 with nothing installed" exits 3 status
 # that nothing is installed.  The script comes on standard input, as
 # the user nobody may not be able to read the source tree.
 as_nobody() {
+	# shellcheck disable=SC2086
 	in_gw setpriv --reuid=65534 --regid=65534 --clear-groups \
-	    sh -s -- "$@" <"$FW" >/dev/null 2>&1
+	    $FW_SH -s -- "$@" <"$FW" >/dev/null 2>&1
 	rc=$?
 	[ "$rc" -eq 2 ] || { echo "exit $rc, not 2"; return 1; }
 }
@@ -347,6 +379,48 @@ nft_queue_parses() {
 	return 1
 }
 
+# Succeed when the kernel accepts the -O ruleset without what it lacks
+# (flowtable, flow add, queue), and nft parses the flowtable and the
+# flow add expression, the kernel refusing at most those.
+nft_offload_checks() {
+	devs=$(in_gw ip -o link show | awk -F': ' '$2 != "lo" { sub(/@.*/, "", $2); print $2; exit }')
+	fw -O "$devs,lo" print >"$EMBT_TMP/offload.nft" || return 1
+	sed -e '/flowtable ft {/,/^\t}/d' -e '/flow add @ft/d' \
+	    -e 's/queue num [0-9-]* bypass/accept/' "$EMBT_TMP/offload.nft" |
+	    in_gw nft -c -f - || return 1
+	in_gw nft --debug=netlink -c -f "$EMBT_TMP/offload.nft" \
+	    >"$EMBT_TMP/offload-debug" 2>"$EMBT_TMP/offload-err"
+	grep -q '\[ flow_offload flowtable ft \]' "$EMBT_TMP/offload-debug" &&
+	    grep -q 'ct load mark' "$EMBT_TMP/offload-debug" ||
+	    { cat "$EMBT_TMP/offload-debug" "$EMBT_TMP/offload-err"; return 1; }
+	bad=$(grep 'Error:' "$EMBT_TMP/offload-err" |
+	    grep -v 'No such file or directory' | head -n 3)
+	[ -z "$bad" ] || { echo "$bad"; return 1; }
+}
+
+# The fw4 include (service/openwrt/embargod.nft), pointed at $1: nft
+# accepts it with the directory empty or missing, and with the rules
+# the init script writes there; a broken file there is refused, so the
+# include was read.
+fw4_include_checks() {
+	inc=$EMBT_TMP/50-embargod.nft
+	sed "s|\"/var/run/embargo-firewall/|\"$1/|" \
+	    "$top_srcdir/service/openwrt/embargod.nft" >"$inc"
+	grep -q "include \"$1/\*.nft\"" "$inc" || return 1
+	in_gw nft -c -f "$inc" || { echo "missing directory"; return 1; }
+	mkdir -p "$1"
+	in_gw nft -c -f "$inc" || { echo "empty directory"; return 1; }
+	fw -b nft print | sed 's/queue num [0-9-]* bypass/accept/' \
+	    >"$1/embargod.nft"
+	in_gw nft -c -f "$inc" || { echo "with the rules"; return 1; }
+	echo "table inet embargo { chain x { nonsense } }" >"$1/embargod.nft"
+	if in_gw nft -c -f "$inc" 2>/dev/null; then
+		echo "a broken included file was accepted"
+		return 1
+	fi
+	rm -f "$1/embargod.nft"
+}
+
 # Succeed when the kernel accepts an nft queue statement.
 kernel_has_queue() {
 	fw -b nft print | in_gw nft -c -f - >/dev/null 2>&1
@@ -402,6 +476,10 @@ if have_nft; then
 	    nft_queue_parses 0
 	check "nft parses 'queue num 2-3 bypass' as queues 2-3 with bypass" \
 	    nft_queue_parses 2-3 -q 2-3
+	check "-O: flowtable and flow add parse, the rest is accepted" \
+	    nft_offload_checks
+	check "the fw4 include loads nothing, or the rules, never errors" \
+	    fw4_include_checks "$EMBT_TMP/fw4"
 	if kernel_has_queue; then
 		nft_cycle "nft"
 	else

@@ -3,11 +3,15 @@
 # update installs and reloads; a bad hash, an unreachable server, a list
 # that fails validation, an interrupted download, a path in the
 # manifest and a bad signature each fail with their status and leave
-# the installed lists exactly as they were.
+# the installed lists exactly as they were.  Then everything again
+# under BusyBox ash with a PATH of BusyBox applets only (and gpgv), as
+# on OpenWrt: BusyBox's wget, sha256sum, mktemp, sed and awk.
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
-UPDATE=$top_srcdir/scripts/embargo-update-lists
+# the script as make builds it, with the configured directories
+UPDATE=$top_builddir/scripts/configured/embargo-update-lists
+[ -f "$UPDATE" ] || UPDATE=$top_srcdir/scripts/embargo-update-lists
 HTTPD=$top_srcdir/tests/tools/httpd.py
 export EMBARGOD=$top_builddir/src/embargod
 [ -x "$EMBARGOD" ] || { echo "skip: embargod not built"; exit 77; }
@@ -25,6 +29,22 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 passed=0 failed=0
+
+# BusyBox pass: the script runs under busybox ash, with only BusyBox's
+# applets in PATH.
+RUN=
+if [ -n "${EMBARGO_TEST_BUSYBOX:-}" ]; then
+	. "$top_srcdir/tests/tools/busybox-path.sh"
+	tools=
+	command -v gpgv >/dev/null 2>&1 && tools=gpgv
+	# shellcheck disable=SC2086
+	busybox_path "$T/bb" $tools || { echo "ERROR: no BusyBox PATH"; exit 99; }
+	RUN="env PATH=$T/bb $(command -v busybox) ash"
+	echo "== BusyBox: $(busybox | head -n 1)"
+	if env PATH="$T/bb" sh -c 'command -v curl' >/dev/null; then
+		echo "ERROR: curl is reachable in the BusyBox PATH"; exit 99
+	fi
+fi
 ok() { echo "ok: $*"; passed=$((passed + 1)); }
 not_ok() { echo "FAIL: $*"; failed=$((failed + 1)); }
 
@@ -55,7 +75,7 @@ serve() {
 update() {
 	want=$1
 	shift
-	"$UPDATE" -c "$T/embargod.conf" -d "$T/state" \
+	$RUN "$UPDATE" -c "$T/embargod.conf" -d "$T/state" \
 	    -r "touch $T/reloaded" -t 10 "$@" >"$T/out" 2>&1
 	rc=$?
 	[ "$rc" -eq "$want" ] || { cat "$T/out"; return 1; }
@@ -164,5 +184,13 @@ else
 	echo "skip: gpg or gpgv not installed, signatures not tested"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+echo "${EMBARGO_TEST_BUSYBOX:+BusyBox: }$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ] || exit 1
+if [ -z "${EMBARGO_TEST_BUSYBOX:-}" ]; then
+	if command -v busybox >/dev/null 2>&1; then
+		EMBARGO_TEST_BUSYBOX=1 sh "$0" || exit 1
+	else
+		echo "skip: busybox not installed: no BusyBox pass"
+	fi
+fi
+exit 0
