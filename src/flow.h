@@ -28,6 +28,7 @@ struct flow {
 	uint8_t		 verdict;	/* enum verdict, once decided */
 	uint8_t		 based;		/* base sequence number known */
 	uint32_t	 base;		/* sequence number of byte 0 */
+	uint32_t	 requests;	/* HTTP requests judged before base */
 	struct stream	 st;		/* st.buf set while gathering */
 	struct quic_flow q;		/* QUIC: whose keys its Initials use */
 };

@@ -49,6 +49,8 @@ static void		http_header(const struct http_line *,
 			    struct http_request *, int *);
 static void		http_host(const uint8_t *, size_t,
 			    struct http_request *, int);
+static void		http_body_length(const uint8_t *, const uint8_t *,
+			    struct http_request *);
 static enum http_status	http_target(const struct http_line *,
 			    struct http_request *);
 static int		http_authority(const uint8_t *, size_t,
@@ -258,6 +260,11 @@ http_header(const struct http_line *l, struct http_request *r, int *hosts)
 		if (i != 4 || (colon - l->p != 5 || l->p[4] != ' '))
 			return;		/* "Host :" is still read */
 	}
+	if (i == 14 && strncasecmp((const char *)l->p, "content-length", 14) == 0)
+		http_body_length(colon + 1, end, r);
+	if (i == 17 &&
+	    strncasecmp((const char *)l->p, "transfer-encoding", 17) == 0)
+		r->body_len = -1;	/* chunked or worse: no length */
 	if (i != 4 || strncasecmp((const char *)l->p, "host", 4) != 0)
 		return;
 	if (++*hosts > 1)
@@ -267,6 +274,33 @@ http_header(const struct http_line *l, struct http_request *r, int *hosts)
 	while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
 		end--;
 	http_host(v, (size_t)(end - v), r, *hosts > 1);
+}
+
+/*
+ * A Content-Length value (digits between optional blanks): the body's
+ * length, unless another header gave another one or a Transfer-Encoding
+ * came, when the length is unknown (-1).
+ */
+static void
+http_body_length(const uint8_t *v, const uint8_t *end, struct http_request *r)
+{
+	int64_t	 n = 0;
+	int	 digits = 0;
+
+	for (; v < end && (*v == ' ' || *v == '\t'); v++)
+		;
+	for (; v < end && http_is_digit(*v) && n < ((int64_t)1 << 50); v++) {
+		n = n * 10 + (*v - '0');
+		digits++;
+	}
+	for (; v < end && (*v == ' ' || *v == '\t'); v++)
+		;
+	if (digits == 0 || v != end || r->body_len == -1 ||
+	    (r->cl_seen > 0 && r->body_len != n))
+		r->body_len = -1;
+	else
+		r->body_len = n;
+	r->cl_seen++;
 }
 
 /*
@@ -421,6 +455,9 @@ http_parse_request(const uint8_t *buf, size_t len, struct http_request *r)
 	name_reset(&r->host_last);
 	name_reset(&r->target);
 	r->err = NULL;
+	r->head_len = 0;
+	r->body_len = 0;
+	r->cl_seen = 0;
 	off = http_skip_empty(buf, len);
 	if ((st = http_method(buf + off, len - off, r)) != HTTP_DONE)
 		return (st);
@@ -436,6 +473,7 @@ http_parse_request(const uint8_t *buf, size_t len, struct http_request *r)
 			break;
 		http_header(&line, r, &hosts);
 	}
+	r->head_len = off;
 	if (target.len > 0)
 		http_target(&target, r);
 	return (r->err == NULL ? HTTP_DONE : HTTP_MALFORMED);

@@ -16,7 +16,10 @@
  * form).  RFC 9112 3.2.2 has servers and proxies use the target over
  * Host, while others may use Host, so a filter judges them all.  An
  * IPv4 or IPv6 literal is not a name: has_host or has_target stays 0.
- * A name valid only in part is reported with name.partial set.
+ * A name valid only in part is reported with name.partial set.  On
+ * HTTP_DONE, head_len and body_len say where the next request on the
+ * connection starts (body_len -1: chunked or unclear, it cannot be
+ * told).
  *
  * http_looks_like(): 1 if buf starts with a usual method (GET, POST,
  * HEAD, PUT, DELETE, OPTIONS, CONNECT, PATCH, TRACE) and a space, or
@@ -48,6 +51,10 @@ struct http_request {
 	struct name	 host_last;	/* the last one */
 	int		 has_target;	/* the request target named one */
 	struct name	 target;
+	size_t		 head_len;	/* bytes of the head, empty line too */
+	int64_t		 body_len;	/* Content-Length; 0 none; -1 unknown
+					   (chunked, or lengths that differ) */
+	int		 cl_seen;	/* Content-Length headers read */
 	const char	*err;		/* why it was refused */
 };
 

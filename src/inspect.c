@@ -41,6 +41,8 @@
 struct judged {
 	int		 complete;	/* a verdict was reached */
 	enum verdict	 verdict;
+	size_t		 next;		/* an allowed HTTP request: where the
+					   next one starts (0: none) */
 };
 
 /* What a flow's first message said about where it goes. */
@@ -96,6 +98,8 @@ static enum verdict	exception(struct inspect *, struct flow *,
 static int		in_sequence(const struct flow *, const struct packet *);
 static void		reset_tcp(struct inspect *, const struct packet *);
 static struct flow	*add_flow(struct inspect *, const struct tuple *);
+static enum verdict	keep_alive(struct inspect *, struct flow *,
+			    struct judged *, const uint8_t *, size_t);
 static void		done(struct judged *, enum verdict);
 
 /* Set up a queue thread's inspector from the configuration. */
@@ -177,6 +181,7 @@ done(struct judged *j, enum verdict v)
 {
 	j->complete = 1;
 	j->verdict = v;
+	j->next = 0;
 }
 
 /*
@@ -903,6 +908,10 @@ judge_http(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
 	if (r.has_target)
 		v = judge_host(in, f, &r.target, &s, v);
 	done(j, judge_flow(in, &f->t, &s, v));
+	/* a whole, allowed request whose end is known: on to the next */
+	if (st == HTTP_DONE && j->verdict == VERDICT_ALLOW &&
+	    r.body_len >= 0 && r.body_len < 0x40000000)
+		j->next = r.head_len + (size_t)r.body_len;
 }
 
 /*
@@ -953,10 +962,14 @@ judge_stream(struct inspect *in, struct flow *f, const struct packet *pk,
 	enum stream_res	 res;
 	uint32_t	 have;
 
+	/* the body of a request already judged: the next one comes after */
+	if (f->requests > 0 && (int32_t)(seq + (uint32_t)pk->plen -
+	    f->base) <= 0)
+		return (VERDICT_PASS);
 	if (f->st.buf == NULL && seq == f->base) {
 		judge_bytes(in, f, pk->payload, pk->plen, &j);
 		if (j.complete)
-			return (j.verdict);
+			return (keep_alive(in, f, &j, pk->payload, pk->plen));
 	}
 	if (flow_gather(in->flows, f) == -1)
 		return (exception(in, f, EXC_GATHER_BUFFERS,
@@ -971,9 +984,51 @@ judge_stream(struct inspect *in, struct flow *f, const struct packet *pk,
 		return (VERDICT_PASS);	/* the start is still missing */
 	judge_bytes(in, f, f->st.buf, have, &j);
 	if (j.complete)
-		return (j.verdict);
+		return (keep_alive(in, f, &j, f->st.buf, have));
 	if (res == STREAM_PAST_END || have == f->st.cap)
 		return (exception(in, f, EXC_GATHER_BYTES, STAT_BOUND_GATHER));
+	return (VERDICT_PASS);
+}
+
+/*
+ * After an allowed HTTP request (p[0..n) from the flow's base; the next
+ * request starts at j->next), the flow is not decided: it stays queued
+ * and every request on it is judged.  The bytes of later requests
+ * already here are judged at once (pipelining), a loop rather than a
+ * recursion; a request not yet whole is gathered from its own start.
+ * Any other verdict is returned as it is.
+ */
+static enum verdict
+keep_alive(struct inspect *in, struct flow *f, struct judged *j,
+    const uint8_t *p, size_t n)
+{
+	size_t	 rest;
+
+	while (j->complete && j->next > 0) {
+		rest = n > j->next ? n - j->next : 0;
+		if (rest > in->scratchlen)
+			return (exception(in, f, EXC_GATHER_BYTES,
+			    STAT_BOUND_GATHER));
+		memmove(in->scratch, p + j->next, rest);
+		flow_release_buffer(in->flows, f);
+		f->base += (uint32_t)j->next;
+		f->state = FLOW_OPEN;
+		f->requests++;
+		stats_inc(in->stats, STAT_HTTP_REQUESTS);
+		if (rest == 0)
+			return (VERDICT_PASS);
+		p = in->scratch;
+		n = rest;
+		judge_bytes(in, f, p, n, j);
+	}
+	if (j->complete)
+		return (j->verdict);
+	/* the start of the next request: gather it */
+	if (flow_gather(in->flows, f) == -1)
+		return (exception(in, f, EXC_GATHER_BUFFERS,
+		    STAT_BOUND_BUFFERS));
+	stream_add(&f->st, f->base, p, n);
+	f->state = FLOW_GATHER;
 	return (VERDICT_PASS);
 }
 

@@ -101,6 +101,8 @@ static const struct {
 	{ STAT_EXEMPT, "embargo_exempt_packets_total",
 	    "Packets from exempt clients." },
 	{ STAT_GSO, "embargo_gso_packets_total", "GSO packets received." },
+	{ STAT_HTTP_REQUESTS, "embargo_http_next_requests_total",
+	    "Later requests of kept-alive HTTP connections, judged too." },
 	{ STAT_TFO, "embargo_tcp_fast_open_total",
 	    "SYNs carrying data (TCP Fast Open), judged as the stream's start." },
 	{ STAT_OUT_OF_SEQUENCE, "embargo_rst_fin_out_of_sequence_total",

@@ -52,6 +52,7 @@ static const char *stat_names[STAT_MAX] = {
 	[STAT_OVERLAPS] = "overlap_conflicts",
 	[STAT_MIDSTREAM] = "midstream_flows",
 	[STAT_TFO] = "tcp_fast_open",
+	[STAT_HTTP_REQUESTS] = "http_next_requests",
 	[STAT_OUT_OF_SEQUENCE] = "rst_fin_out_of_sequence",
 	[STAT_EXC_PASSED] = "exceptions_passed",
 	[STAT_EXC_BLOCKED] = "exceptions_blocked",

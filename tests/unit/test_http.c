@@ -452,6 +452,40 @@ test_limits(void **state)
 	assert_int_equal(r.has_host, 1);
 }
 
+/* Where the next request starts: the head's length and the body's. */
+static void
+test_framing(void **state)
+{
+	static const struct {
+		const char	*s;
+		int64_t		 body;
+	} t[] = {
+		{ "GET / HTTP/1.1\r\nHost: a\r\n\r\nGET", 0 },
+		{ "\r\nGET / HTTP/1.1\r\n\r\n", 0 },
+		{ "POST / HTTP/1.1\r\nContent-Length: 12\r\n\r\n", 12 },
+		{ "POST / HTTP/1.1\r\ncontent-length:  7 \r\n\r\n", 7 },
+		{ "POST / HTTP/1.1\r\nContent-Length: 1\r\n"
+		    "Content-Length: 2\r\n\r\n", -1 },
+		{ "POST / HTTP/1.1\r\nContent-Length: 3\r\n"
+		    "Content-Length: 3\r\n\r\n", 3 },
+		{ "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+		    -1 },
+		{ "POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n", -1 },
+	};
+	struct http_request	 r;
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (parse(t[i].s, &r) != HTTP_DONE)
+			fail_msg("%zu: not done", i);
+		if (r.head_len != (size_t)(strstr(t[i].s, "\r\n\r\n") + 4 -
+		    t[i].s) || r.body_len != t[i].body)
+			fail_msg("%zu: head %zu body %lld", i, r.head_len,
+			    (long long)r.body_len);
+	}
+}
+
 int
 main(void)
 {
@@ -465,6 +499,7 @@ main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_lenient),
+		cmocka_unit_test(test_framing),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

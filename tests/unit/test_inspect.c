@@ -411,11 +411,14 @@ test_http(void **state)
 	/* a proxy request for http://s12.upd.kaspersky.com/... */
 	assert_int_equal(first_verdict(e, "http-proxy.pcap", 1),
 	    VERDICT_BLOCK);
-	/* Host is an address: nothing to match */
+	/*
+	 * Host is an address: nothing to match; the flow stays open for
+	 * the connection's next request (keep-alive)
+	 */
 	assert_int_equal(first_verdict(e, "http-ipv6.pcap", 1),
-	    VERDICT_ALLOW);
+	    VERDICT_PASS);
 	assert_int_equal(first_verdict(e, "http-ipv4.pcap", 1),
-	    VERDICT_ALLOW);
+	    VERDICT_PASS);
 	assert_int_equal(count(e, STAT_PROTO_HTTP), 5);
 	assert_int_equal(count(e, STAT_EVENT_BLOCK), 3);
 	/* a proxy request names the blocked host only in its target */
@@ -433,6 +436,66 @@ test_http(void **state)
 		assert_int_equal(seg(e, 8301, 3128, 1, (const uint8_t *)req, 0,
 		    strlen(req)), VERDICT_BLOCK);
 	}
+	env_free(e);
+}
+
+/*
+ * Keep-alive: every request on a connection is judged, not only the
+ * first; bodies of known length are stepped over, pipelined requests
+ * in one segment are each judged, and a chunked body (whose end cannot
+ * be told) leaves the flow allowed as before.
+ */
+static void
+test_http_keep_alive(void **state)
+{
+	static const char first[] = "GET / HTTP/1.1\r\nHost: www.example.org"
+	    "\r\n\r\n";
+	static const char second[] = "GET /u HTTP/1.1\r\nHost: "
+	    "s12.upd.kaspersky.com\r\n\r\n";
+	static const char post[] = "POST /x HTTP/1.1\r\nHost: www.example.org"
+	    "\r\nContent-Length: 10\r\n\r\n0123456789";
+	static const char chunked[] = "POST /x HTTP/1.1\r\nHost: a.example\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n";
+	char		 both[512];
+	struct env	*e;
+	size_t		 a = sizeof(first) - 1, b = sizeof(second) - 1;
+	size_t		 c = sizeof(post) - 1;
+
+	(void)state;
+	e = env_new(BLOCKLIST, ACTION_BLOCK, MODE_BLOCK, 0);
+	/* two requests, two segments: the second is blocked */
+	syn(e, 8500, 80, 1);
+	assert_int_equal(seg(e, 8500, 80, 1, (const uint8_t *)first, 0, a),
+	    VERDICT_PASS);
+	memcpy(both, first, a);
+	memcpy(both + a, second, b);
+	assert_int_equal(seg(e, 8500, 80, 1, (const uint8_t *)both, a, b),
+	    VERDICT_BLOCK);
+	assert_int_equal(count(e, STAT_HTTP_REQUESTS), 1);
+	/* pipelined in one segment */
+	syn(e, 8501, 80, 1);
+	assert_int_equal(seg(e, 8501, 80, 1, (const uint8_t *)both, 0, a + b),
+	    VERDICT_BLOCK);
+	/* a body of known length, then the next request split in two */
+	memcpy(both, post, c);
+	memcpy(both + c, second, b);
+	syn(e, 8502, 80, 1);
+	assert_int_equal(seg(e, 8502, 80, 1, (const uint8_t *)both, 0, c - 4),
+	    VERDICT_PASS);
+	assert_int_equal(seg(e, 8502, 80, 1, (const uint8_t *)both, c - 4,
+	    4 + 20), VERDICT_PASS);
+	assert_int_equal(seg(e, 8502, 80, 1, (const uint8_t *)both, c + 20,
+	    b - 20), VERDICT_BLOCK);
+	/* allowed requests keep the flow open */
+	syn(e, 8503, 80, 1);
+	memcpy(both, first, a);
+	memcpy(both + a, first, a);
+	assert_int_equal(seg(e, 8503, 80, 1, (const uint8_t *)both, 0, 2 * a),
+	    VERDICT_PASS);
+	/* chunked: no way to the next request; allowed as a whole */
+	syn(e, 8504, 80, 1);
+	assert_int_equal(seg(e, 8504, 80, 1, (const uint8_t *)chunked, 0,
+	    sizeof(chunked) - 1), VERDICT_ALLOW);
 	env_free(e);
 }
 
@@ -808,7 +871,7 @@ test_learned_address(void **state)
 	e = env_enforce(ENFORCELIST, NULL, ACTION_BLOCK, MODE_BLOCK);
 	/* not learned yet: bare-address flows pass, no event */
 	assert_int_equal(http_flow(e, 7000, "GET / HTTP/1.1\r\n\r\n"),
-	    VERDICT_ALLOW);
+	    VERDICT_PASS);
 	assert_int_equal(learn_add(e->in.learn, &a, 60, "ksn.kaspersky.com",
 	    "test", e->in.now_ms), 0);
 	assert_int_equal(http_flow(e, 7001, "GET / HTTP/1.1\r\n\r\n"),
@@ -822,7 +885,7 @@ test_learned_address(void **state)
 	assert_int_equal(count(e, STAT_EVENT_BLOCK), 4);
 	/* a host no rule blocks: passes, and says so */
 	assert_int_equal(http_flow(e, 7005,
-	    "GET / HTTP/1.1\r\nHost: www.example.org\r\n\r\n"), VERDICT_ALLOW);
+	    "GET / HTTP/1.1\r\nHost: www.example.org\r\n\r\n"), VERDICT_PASS);
 	assert_int_equal(flow(e, 7006, 443, h, hello(h, "www.example.org", 0)),
 	    VERDICT_ALLOW);
 	assert_int_equal(count(e, STAT_EVENT_ALLOW), 2);
@@ -840,12 +903,12 @@ test_learned_address(void **state)
 	/* expired: nothing to enforce */
 	e->in.now_ms += 300 * 1000;
 	assert_int_equal(http_flow(e, 7010, "GET / HTTP/1.1\r\n\r\n"),
-	    VERDICT_ALLOW);
+	    VERDICT_PASS);
 	/* a learned address whose list is gone (a reload) is ignored */
 	assert_int_equal(learn_add(e->in.learn, &a, 60, "x.example", "gone",
 	    e->in.now_ms), 0);
 	assert_int_equal(http_flow(e, 7011, "GET / HTTP/1.1\r\n\r\n"),
-	    VERDICT_ALLOW);
+	    VERDICT_PASS);
 	assert_int_equal(count(e, STAT_EVENT_BLOCK), 6);
 	env_enforce_free(e);
 
@@ -1079,6 +1142,7 @@ main(void)
 		cmocka_unit_test(test_midstream_and_expiry),
 		cmocka_unit_test(test_stream_evasions),
 		cmocka_unit_test(test_guard),
+		cmocka_unit_test(test_http_keep_alive),
 		cmocka_unit_test(test_learned_address),
 		cmocka_unit_test(test_ip_list_and_ports),
 		cmocka_unit_test(test_dns_answers),
