@@ -57,12 +57,11 @@ static const char *allowed[] = {
 	"sigaltstack", "tgkill", "restart_syscall", "exit", "exit_group",
 };
 
-/*
- * Install the filter.  Returns -1 after logging; start-up stops then,
- * rather than run unconfined by surprise.
- */
-int
-sandbox_apply(void)
+static scmp_filter_ctx	sandbox_filter(void);
+
+/* The filter, built but not loaded; NULL after logging. */
+static scmp_filter_ctx
+sandbox_filter(void)
 {
 	scmp_filter_ctx	 ctx;
 	size_t		 i;
@@ -70,7 +69,7 @@ sandbox_apply(void)
 
 	if ((ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM))) == NULL) {
 		log_warnx("seccomp_init failed");
-		return (-1);
+		return (NULL);
 	}
 	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
 		sc = seccomp_syscall_resolve_name(allowed[i]);
@@ -80,7 +79,7 @@ sandbox_apply(void)
 			log_warnx("seccomp: %s: %s", allowed[i],
 			    strerror(-rc));
 			seccomp_release(ctx);
-			return (-1);
+			return (NULL);
 		}
 	}
 	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
@@ -89,8 +88,23 @@ sandbox_apply(void)
 	    SCMP_SYS(clone3), 0)) < 0) {
 		log_warnx("seccomp: clone: %s", strerror(-rc));
 		seccomp_release(ctx);
-		return (-1);
+		return (NULL);
 	}
+	return (ctx);
+}
+
+/*
+ * Install the filter.  Returns -1 after logging; start-up stops then,
+ * rather than run unconfined by surprise.
+ */
+int
+sandbox_apply(void)
+{
+	scmp_filter_ctx	 ctx;
+	int		 rc;
+
+	if ((ctx = sandbox_filter()) == NULL)
+		return (-1);
 	if ((rc = seccomp_load(ctx)) < 0) {
 		log_warnx("seccomp_load: %s", strerror(-rc));
 		seccomp_release(ctx);
@@ -98,4 +112,23 @@ sandbox_apply(void)
 	}
 	seccomp_release(ctx);
 	return (0);
+}
+
+/*
+ * Write the filter to fd as the kernel gets it, classic BPF in this
+ * host's byte order, for the tests to run where no filter can be
+ * loaded (under qemu-user).  Returns -1 after logging.
+ */
+int
+sandbox_export(int fd)
+{
+	scmp_filter_ctx	 ctx;
+	int		 rc;
+
+	if ((ctx = sandbox_filter()) == NULL)
+		return (-1);
+	if ((rc = seccomp_export_bpf(ctx, fd)) < 0)
+		log_warnx("seccomp_export_bpf: %s", strerror(-rc));
+	seccomp_release(ctx);
+	return (rc < 0 ? -1 : 0);
 }
