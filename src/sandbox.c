@@ -9,9 +9,8 @@
  * no fork, no ptrace, no mount, no module loading, no new privileges.
  *
  * Threads but no processes: clone(2) is allowed only with CLONE_THREAD
- * (its flags are the first argument on the architectures embargo runs
- * on), and clone3(2), whose flags seccomp cannot see, fails with ENOSYS
- * so that the C library falls back to clone(2).
+ * in its flags, and clone3(2), whose flags seccomp cannot see, fails
+ * with ENOSYS so that the C library falls back to clone(2).
  */
 #include "config.h"
 
@@ -57,6 +56,16 @@ static const char *allowed[] = {
 	"sigaltstack", "tgkill", "restart_syscall", "exit", "exit_group",
 };
 
+/*
+ * clone(2)'s flags are its first argument, but its second on s390 and
+ * s390x, where the stack pointer comes first (CLONE_BACKWARDS2).
+ */
+#if defined(__s390__)
+#define CLONE_FLAGS_ARG	1
+#else
+#define CLONE_FLAGS_ARG	0
+#endif
+
 static scmp_filter_ctx	sandbox_filter(void);
 
 /* The filter, built but not loaded; NULL after logging. */
@@ -83,7 +92,8 @@ sandbox_filter(void)
 		}
 	}
 	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-	    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD))) < 0 ||
+	    SCMP_CMP(CLONE_FLAGS_ARG, SCMP_CMP_MASKED_EQ, CLONE_THREAD,
+	    CLONE_THREAD))) < 0 ||
 	    (rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
 	    SCMP_SYS(clone3), 0)) < 0) {
 		log_warnx("seccomp: clone: %s", strerror(-rc));
