@@ -37,6 +37,7 @@ static const char *allowed[] = {
 	"socket", "connect", "accept", "accept4", "getsockname", "getpeername",
 	"getsockopt", "setsockopt", "sendto", "sendmsg", "sendmmsg",
 	"recvfrom", "recvmsg", "recvmmsg", "shutdown", "socketpair", "bind",
+	"recv", "send",		/* their own calls on arm, socketcall's on s390x */
 	/* event loops */
 	"epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait",
 	"epoll_pwait2", "poll", "ppoll", "ppoll_time64", "select",
