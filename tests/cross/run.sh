@@ -153,13 +153,18 @@ make -C "$obj" -j2 >"$obj/make.out" 2>&1 || { tail -60 "$obj/make.out"; exit 1; 
 # ---------------------------------------------------------------- check
 echo "=== make check under $qemu"
 status=0
+rm -f "$obj/test-suite.log"
 EMBARGO_QEMU=$qemu EMBARGO_SYSROOT=$sysroot EMBARGO_SKIP_INTEGRATION=1 \
     make -C "$obj" check-cross LOG_COMPILER="$here/exec" \
     >"$obj/check.out" 2>&1 || status=$?
 grep -E '^(PASS|FAIL|SKIP|XFAIL|XPASS|ERROR):|^Testsuite summary|^# [A-Z]+: ' \
     "$obj/check.out" || true
 if [ $status -ne 0 ]; then
-	cat "$obj/test-suite.log" 2>/dev/null | tail -150
-	[ -f "$obj/test-suite.log" ] || tail -60 "$obj/check.out"
+	if [ -f "$obj/test-suite.log" ]; then
+		sed -n '/^FAIL: /,/^FAIL /p; /^ERROR: /,/^ERROR /p' \
+		    "$obj/test-suite.log" | tail -150
+	else	# it did not get to run the tests
+		tail -40 "$obj/check.out"
+	fi
 fi
 exit $status
