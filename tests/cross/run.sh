@@ -161,7 +161,7 @@ grep -E '^(PASS|FAIL|SKIP|XFAIL|XPASS|ERROR):|^Testsuite summary|^# [A-Z]+: ' \
     "$obj/check.out" || true
 if [ $status -ne 0 ]; then
 	if [ -f "$obj/test-suite.log" ]; then
-		sed -n '/^FAIL: /,/^FAIL /p; /^ERROR: /,/^ERROR /p' \
+		sed -n -E '/^(FAIL|ERROR): /,/^(FAIL|ERROR) /p' \
 		    "$obj/test-suite.log" | tail -150
 	else	# it did not get to run the tests
 		tail -40 "$obj/check.out"
