@@ -9,9 +9,8 @@
  * no fork, no ptrace, no mount, no module loading, no new privileges.
  *
  * Threads but no processes: clone(2) is allowed only with CLONE_THREAD
- * (its flags are the first argument on the architectures embargo runs
- * on), and clone3(2), whose flags seccomp cannot see, fails with ENOSYS
- * so that the C library falls back to clone(2).
+ * in its flags, and clone3(2), whose flags seccomp cannot see, fails
+ * with ENOSYS so that the C library falls back to clone(2).
  */
 #include "config.h"
 
@@ -38,6 +37,7 @@ static const char *allowed[] = {
 	"socket", "connect", "accept", "accept4", "getsockname", "getpeername",
 	"getsockopt", "setsockopt", "sendto", "sendmsg", "sendmmsg",
 	"recvfrom", "recvmsg", "recvmmsg", "shutdown", "socketpair", "bind",
+	"recv", "send",		/* their own calls on arm, socketcall's on s390x */
 	/* event loops */
 	"epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait",
 	"epoll_pwait2", "poll", "ppoll", "ppoll_time64", "select",
@@ -58,11 +58,20 @@ static const char *allowed[] = {
 };
 
 /*
- * Install the filter.  Returns -1 after logging; start-up stops then,
- * rather than run unconfined by surprise.
+ * clone(2)'s flags are its first argument, but its second on s390 and
+ * s390x, where the stack pointer comes first (CLONE_BACKWARDS2).
  */
-int
-sandbox_apply(void)
+#if defined(__s390__)
+#define CLONE_FLAGS_ARG	1
+#else
+#define CLONE_FLAGS_ARG	0
+#endif
+
+static scmp_filter_ctx	sandbox_filter(void);
+
+/* The filter, built but not loaded; NULL after logging. */
+static scmp_filter_ctx
+sandbox_filter(void)
 {
 	scmp_filter_ctx	 ctx;
 	size_t		 i;
@@ -70,7 +79,7 @@ sandbox_apply(void)
 
 	if ((ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM))) == NULL) {
 		log_warnx("seccomp_init failed");
-		return (-1);
+		return (NULL);
 	}
 	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
 		sc = seccomp_syscall_resolve_name(allowed[i]);
@@ -80,17 +89,33 @@ sandbox_apply(void)
 			log_warnx("seccomp: %s: %s", allowed[i],
 			    strerror(-rc));
 			seccomp_release(ctx);
-			return (-1);
+			return (NULL);
 		}
 	}
 	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-	    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD))) < 0 ||
+	    SCMP_CMP(CLONE_FLAGS_ARG, SCMP_CMP_MASKED_EQ, CLONE_THREAD,
+	    CLONE_THREAD))) < 0 ||
 	    (rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
 	    SCMP_SYS(clone3), 0)) < 0) {
 		log_warnx("seccomp: clone: %s", strerror(-rc));
 		seccomp_release(ctx);
-		return (-1);
+		return (NULL);
 	}
+	return (ctx);
+}
+
+/*
+ * Install the filter.  Returns -1 after logging; start-up stops then,
+ * rather than run unconfined by surprise.
+ */
+int
+sandbox_apply(void)
+{
+	scmp_filter_ctx	 ctx;
+	int		 rc;
+
+	if ((ctx = sandbox_filter()) == NULL)
+		return (-1);
 	if ((rc = seccomp_load(ctx)) < 0) {
 		log_warnx("seccomp_load: %s", strerror(-rc));
 		seccomp_release(ctx);
@@ -98,4 +123,23 @@ sandbox_apply(void)
 	}
 	seccomp_release(ctx);
 	return (0);
+}
+
+/*
+ * Write the filter to fd as the kernel gets it, classic BPF in this
+ * host's byte order, for the tests to run where no filter can be
+ * loaded (under qemu-user).  Returns -1 after logging.
+ */
+int
+sandbox_export(int fd)
+{
+	scmp_filter_ctx	 ctx;
+	int		 rc;
+
+	if ((ctx = sandbox_filter()) == NULL)
+		return (-1);
+	if ((rc = seccomp_export_bpf(ctx, fd)) < 0)
+		log_warnx("seccomp_export_bpf: %s", strerror(-rc));
+	seccomp_release(ctx);
+	return (rc < 0 ? -1 : 0);
 }

@@ -5,5 +5,6 @@
 #define EMBARGO_SANDBOX_H
 
 int	sandbox_apply(void);
+int	sandbox_export(int);
 
 #endif
