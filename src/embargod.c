@@ -22,7 +22,6 @@
 #include "cidr.h"
 #include "conf.h"
 #include "control.h"
-#include "embargod.h"
 #include "event.h"
 #include "inject.h"
 #include "learn.h"
@@ -37,8 +36,33 @@
 #include "resolve.h"
 #include "sandbox.h"
 #include "stats.h"
+#include "view.h"
 #include "worker.h"
 #include "xmalloc.h"
+
+/*
+ * The running daemon.  What the side paths may see of it is v, its
+ * view (view.h): they read it and never call in here.
+ */
+struct daemon {
+	const char		*conffile;
+	const char		*listsdir;	/* -L */
+	int			 fflag;
+	int			 audit;		/* -a */
+	int			 qflag;		/* -q given */
+	unsigned		 qfirst;
+	unsigned		 qlast;
+	struct conf		*conf;		/* v.conf too */
+	struct policy_slot	 slot;		/* v.slot points here */
+	struct eventlog		*events;
+	struct event_base	*base;
+	struct control		*control;
+	struct metrics		*metrics;
+	struct inject		 inject;	/* raw sockets for rejects */
+	struct event		*ev_tick;	/* expiry and lookups */
+	time_t			 resolved;	/* last lookup round */
+	struct view		 v;
+};
 
 static void		 usage(void) __attribute__((__noreturn__));
 static int		 parse_queues(const char *, unsigned *, unsigned *);
@@ -57,6 +81,8 @@ static void		 resolve_lists(struct daemon *);
 static int		 restart_needed(const struct conf *,
 			    const struct conf *);
 static int		 same_str(const char *, const char *);
+static int		 reload(void *, char *, size_t);
+static int		 reopen(void *);
 static void		 report(struct daemon *, const char *);
 
 #ifndef EMBARGO_USER
@@ -200,19 +226,8 @@ report(struct daemon *d, const char *label)
 {
 	struct stats	 sum;
 
-	daemon_stats(d, &sum);
+	view_stats(&d->v, &sum);
 	stats_log(&sum, label);
-}
-
-/* Log the counters summed over every queue. */
-void
-daemon_stats(struct daemon *d, struct stats *sum)
-{
-	unsigned	 i;
-
-	memset(sum, 0, sizeof(*sum));
-	for (i = 0; i < d->nworkers; i++)
-		stats_sum(sum, &d->workers[i]->stats);
 }
 
 /*
@@ -222,17 +237,18 @@ daemon_stats(struct daemon *d, struct stats *sum)
  * warnings go to the log and, when msg is given, into msg too.
  * Returns 0, or -1 with the running set unchanged.
  */
-int
-daemon_reload(struct daemon *d, char *msg, size_t size)
+static int
+reload(void *arg, char *msg, size_t size)
 {
+	struct daemon	*d = arg;
 	struct conf	*conf;
 	struct policy	*p;
 
 	log_info("reloading %s", d->conffile);
 	if (msg != NULL)
 		log_capture(msg, size);
-	d->reloaded = time(NULL);
-	d->reload_ok = 0;
+	d->v.reloaded = time(NULL);
+	d->v.reload_ok = 0;
 	if ((conf = load_conf(d)) == NULL) {
 		log_warnx("reload failed; keeping the running configuration");
 		goto fail;
@@ -252,13 +268,13 @@ daemon_reload(struct daemon *d, char *msg, size_t size)
 	log_info("reloaded: %zu lists, %zu rules", p->lists->nlists,
 	    lists_rules(p->lists));
 	conf_free(d->conf);
-	d->conf = conf;
-	d->reload_ok = 1;
-	d->reloads_ok++;
+	d->v.conf = d->conf = conf;
+	d->v.reload_ok = 1;
+	d->v.reloads_ok++;
 	log_capture_end();
 	return (0);
 fail:
-	d->reloads_failed++;
+	d->v.reloads_failed++;
 	log_capture_end();
 	return (-1);
 }
@@ -285,6 +301,29 @@ same_str(const char *a, const char *b)
 	return (a == b || (a != NULL && b != NULL && strcmp(a, b) == 0));
 }
 
+/*
+ * Open the event file again, after a rotation (SIGUSR1, embargoctl
+ * reopen), and say how that went: the log and embargoctl status show a
+ * failure as one.  Returns 0, or -1 with events going nowhere new.
+ */
+static int
+reopen(void *arg)
+{
+	struct daemon	*d = arg;
+	int		 rc = 0;
+
+	if (d->events != NULL)
+		rc = eventlog_reopen(d->events);
+	d->v.reopened = time(NULL);
+	d->v.reopen_ok = rc == 0;
+	if (rc == 0)
+		log_info("event file reopened");
+	else
+		log_warnx("event file NOT reopened (see above); events still "
+		    "go to the file held before");
+	return (rc);
+}
+
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -293,12 +332,10 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	switch (sig) {
 	case SIGHUP:
-		daemon_reload(d, NULL, 0);
+		reload(d, NULL, 0);
 		break;
 	case SIGUSR1:
-		if (d->events != NULL)
-			eventlog_reopen(d->events);
-		log_info("event file reopened");
+		reopen(d);
 		break;
 	case SIGUSR2:
 		report(d, "counters");
@@ -313,10 +350,10 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 static void
 resolve_lists(struct daemon *d)
 {
-	if (d->resolver == NULL)
+	if (d->v.resolver == NULL)
 		return;
 	d->resolved = time(NULL);
-	resolver_run(d->resolver, d->slot.cur->lists);
+	resolver_run(d->v.resolver, d->slot.cur->lists);
 }
 
 /*
@@ -331,7 +368,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if ((n = learn_expire(d->learn, worker_now_ms())) > 0)
+	if ((n = learn_expire(d->v.learn, worker_now_ms())) > 0)
 		log_debug("%zu learned address%s expired", n, n == 1 ? "" :
 		    "es");
 	if (time(NULL) - d->resolved >=
@@ -356,22 +393,22 @@ open_all(struct daemon *d, uid_t owner)
 		return (-1);
 	if (inject_open(&d->inject, c->mark_seen) == 0)
 		inject = &d->inject;
-	d->learn = learn_new(c->limit[LIMIT_LEARNED],
+	d->v.learn = learn_new(c->limit[LIMIT_LEARNED],
 	    c->limit[LIMIT_LEARN_HOLD]);
-	if ((d->procfd = queue_kernel_open()) == -1)
+	if ((d->v.procfd = queue_kernel_open()) == -1)
 		log_warn("/proc/net/netfilter/nfnetlink_queue (status and "
 		    "metrics will lack the kernel's queue counters)");
-	d->nworkers = c->qlast - c->qfirst + 1;
-	d->workers = xcalloc(d->nworkers, sizeof(*d->workers));
-	for (i = 0; i < d->nworkers; i++)
-		if ((d->workers[i] = worker_new(c->qfirst + i, c, &d->slot,
-		    d->events, inject, d->learn)) == NULL)
+	d->v.nworkers = c->qlast - c->qfirst + 1;
+	d->v.workers = xcalloc(d->v.nworkers, sizeof(*d->v.workers));
+	for (i = 0; i < d->v.nworkers; i++)
+		if ((d->v.workers[i] = worker_new(c->qfirst + i, c, &d->slot,
+		    d->events, inject, d->v.learn)) == NULL)
 			return (-1);
-	if (c->control_path != NULL && (d->control = control_open(d,
+	if (c->control_path != NULL && (d->control = control_open(&d->v,
 	    c->control_path, c->control_group, c->control_mode, owner)) ==
 	    NULL)
 		return (-1);
-	if (c->metrics_addr != NULL && (d->metrics = metrics_open(d,
+	if (c->metrics_addr != NULL && (d->metrics = metrics_open(&d->v,
 	    c->metrics_addr, c->metrics_port)) == NULL)
 		return (-1);
 	return (0);
@@ -399,21 +436,21 @@ close_all(struct daemon *d)
 {
 	unsigned	 i;
 
-	for (i = 0; i < d->nworkers; i++)
-		worker_free(d->workers[i]);
-	free(d->workers);
+	for (i = 0; i < d->v.nworkers; i++)
+		worker_free(d->v.workers[i]);
+	free(d->v.workers);
 	control_close(d->control);
 	metrics_close(d->metrics);
-	resolver_free(d->resolver);
-	d->resolver = NULL;
+	resolver_free(d->v.resolver);
+	d->v.resolver = NULL;
 	if (d->ev_tick != NULL)
 		event_free(d->ev_tick);
-	if (d->learn != NULL)
-		learn_free(d->learn);
+	if (d->v.learn != NULL)
+		learn_free(d->v.learn);
 	inject_close(&d->inject);
 	eventlog_close(d->events);
-	if (d->procfd != -1)
-		close(d->procfd);
+	if (d->v.procfd != -1)
+		close(d->v.procfd);
 }
 
 /*
@@ -432,7 +469,9 @@ run(struct daemon *d, int foreground)
 
 	if (evthread_use_pthreads() == -1)
 		fatalx("libevent threads");
-	priv_lookup(d->conf->user ? d->conf->user : EMBARGO_USER, &id);
+	if (priv_lookup(d->conf->user ? d->conf->user : EMBARGO_USER,
+	    d->conf->user != NULL, &id) == -1)
+		return (1);
 	if (open_all(d, id.found ? id.uid : geteuid()) == -1) {
 		close_all(d);
 		return (1);
@@ -443,7 +482,7 @@ run(struct daemon *d, int foreground)
 		log_init(0, log_getverbose(), d->conf->facility);
 	}
 	signal(SIGPIPE, SIG_IGN);
-	d->started = time(NULL);
+	d->v.started = time(NULL);
 	if ((d->base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	for (i = 0; i < 5; i++) {
@@ -452,8 +491,8 @@ run(struct daemon *d, int foreground)
 			fatalx("signal events");
 	}
 	/* c-ares reads resolv.conf now, while it still may */
-	if (d->conf->resolve && (d->resolver = resolver_new(d->base,
-	    d->conf->resolver, d->learn, d->conf->mark_allow)) == NULL)
+	if (d->conf->resolve && (d->v.resolver = resolver_new(d->base,
+	    d->conf->resolver, d->v.learn, d->conf->mark_allow)) == NULL)
 		log_warnx("the lists' names will not be looked up");
 	d->ev_tick = event_new(d->base, -1, EV_PERSIST, on_tick, d);
 	if (d->ev_tick == NULL || event_add(d->ev_tick,
@@ -463,8 +502,8 @@ run(struct daemon *d, int foreground)
 	    (d->metrics != NULL && metrics_listen(d->metrics, d->base)) ||
 	    confine(d, &id) == -1)
 		rc = 1;
-	for (i = 0; rc == 0 && i < d->nworkers; i++)
-		if (worker_start(d->workers[i]) == -1)
+	for (i = 0; rc == 0 && i < d->v.nworkers; i++)
+		if (worker_start(d->v.workers[i]) == -1)
 			rc = 1;
 	if (rc == 0) {
 		log_info("started: queues %u-%u, %zu rules, mode %s",
@@ -474,8 +513,8 @@ run(struct daemon *d, int foreground)
 		resolve_lists(d);
 		event_base_dispatch(d->base);
 	}
-	for (i = 0; i < d->nworkers; i++)
-		worker_stop(d->workers[i]);
+	for (i = 0; i < d->v.nworkers; i++)
+		worker_stop(d->v.workers[i]);
 	report(d, "exiting; counters");
 	close_all(d);
 	for (i = 0; i < 5; i++)
@@ -494,7 +533,11 @@ main(int argc, char *argv[])
 
 	memset(&d, 0, sizeof(d));
 	d.conffile = EMBARGO_CONFFILE;
-	d.procfd = -1;
+	d.v.slot = &d.slot;
+	d.v.reload = reload;
+	d.v.reopen = reopen;
+	d.v.arg = &d;
+	d.v.procfd = -1;
 	d.inject.fd4 = d.inject.fd6 = -1;
 	while ((ch = getopt(argc, argv, "adf:L:nq:Tv")) != -1) {
 		switch (ch) {
@@ -539,7 +582,7 @@ main(int argc, char *argv[])
 		usage();
 	log_init(1, verbose, LOG_DAEMON);
 
-	if ((d.conf = load_conf(&d)) == NULL)
+	if ((d.v.conf = d.conf = load_conf(&d)) == NULL)
 		return (1);
 	if ((p = load_policy(d.conf)) == NULL) {
 		conf_free(d.conf);

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -112,7 +113,7 @@ dropped(void)
 	struct priv_id	 id;
 	char		 buf[64];
 
-	if (priv_lookup("nobody", &id) == -1 || priv_drop(&id, 0) == -1)
+	if (priv_lookup("nobody", 1, &id) == -1 || priv_drop(&id, 0) == -1)
 		return (1);
 	if (getuid() != id.uid || geteuid() != id.uid || getgid() != id.gid)
 		return (2);
@@ -140,7 +141,7 @@ dropped_raw(void)
 	struct priv_id	 id;
 	char		 buf[64];
 
-	if (priv_lookup("nobody", &id) == -1 || priv_drop(&id, 1) == -1)
+	if (priv_lookup("nobody", 1, &id) == -1 || priv_drop(&id, 1) == -1)
 		return (1);
 	if (status_field("CapEff", buf, sizeof(buf)) == -1 ||
 	    strcmp(buf, "0000000000003000") != 0)
@@ -165,12 +166,39 @@ test_privileges(void **state)
 	in_child(dropped_raw);
 }
 
+/*
+ * Who the daemon becomes: a missing user gives way to nobody, uid 0
+ * only for "user root" written, and an unwritten default that names a
+ * uid-0 account is refused.
+ */
+static void
+test_lookup(void **state)
+{
+	struct priv_id	 id;
+	struct passwd	*pw;
+
+	(void)state;
+	if (geteuid() != 0 || (pw = getpwnam("nobody")) == NULL)
+		skip();
+	assert_int_equal(priv_lookup("embt-no-such-user", 0, &id), 0);
+	assert_true(id.found);
+	assert_int_equal(id.uid, pw->pw_uid);
+	assert_int_not_equal(id.uid, 0);
+	assert_int_equal(priv_lookup("root", 0, &id), -1);
+	assert_int_equal(priv_lookup("root", 1, &id), 0);
+	assert_true(id.found);
+	assert_int_equal(id.uid, 0);
+	assert_int_equal(priv_lookup("nobody", 0, &id), 0);
+	assert_int_equal(id.uid, pw->pw_uid);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seccomp),
 		cmocka_unit_test(test_privileges),
+		cmocka_unit_test(test_lookup),
 	};
 
 	log_init(1, -1, 0);
