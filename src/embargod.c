@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,9 +37,17 @@
 #include "resolve.h"
 #include "sandbox.h"
 #include "stats.h"
+#include "notify.h"
 #include "view.h"
 #include "worker.h"
 #include "xmalloc.h"
+
+/*
+ * Descriptors held in reserve and let go for a reload or a reopen, so
+ * that those still work when something else took every descriptor up
+ * to the limit (as a daemon of mail or news keeps a spare one).
+ */
+#define SPARE_FDS	4
 
 /*
  * The running daemon.  What the side paths may see of it is v, its
@@ -61,6 +70,11 @@ struct daemon {
 	struct inject		 inject;	/* raw sockets for rejects */
 	struct event		*ev_tick;	/* expiry and lookups */
 	time_t			 resolved;	/* last lookup round */
+	struct notify		 notify;	/* systemd, when it asks */
+	struct event		*ev_watchdog;
+	uint64_t		 watchdog_ms;	/* 0: no watchdog */
+	int			 stalled;	/* a queue thread is silent */
+	int			 spare[SPARE_FDS];
 	struct view		 v;
 };
 
@@ -83,6 +97,10 @@ static int		 restart_needed(const struct conf *,
 static int		 same_str(const char *, const char *);
 static int		 reload(void *, char *, size_t);
 static int		 reopen(void *);
+static void		 spare_hold(struct daemon *);
+static void		 spare_release(struct daemon *);
+static void		 watchdog_start(struct daemon *);
+static void		 on_watchdog(evutil_socket_t, short, void *);
 static void		 report(struct daemon *, const char *);
 
 #ifndef EMBARGO_USER
@@ -245,6 +263,7 @@ reload(void *arg, char *msg, size_t size)
 	struct policy	*p;
 
 	log_info("reloading %s", d->conffile);
+	spare_release(d);
 	if (msg != NULL)
 		log_capture(msg, size);
 	d->v.reloaded = time(NULL);
@@ -272,10 +291,12 @@ reload(void *arg, char *msg, size_t size)
 	d->v.reload_ok = 1;
 	d->v.reloads_ok++;
 	log_capture_end();
+	spare_hold(d);
 	return (0);
 fail:
 	d->v.reloads_failed++;
 	log_capture_end();
+	spare_hold(d);
 	return (-1);
 }
 
@@ -312,8 +333,10 @@ reopen(void *arg)
 	struct daemon	*d = arg;
 	int		 rc = 0;
 
+	spare_release(d);
 	if (d->events != NULL)
 		rc = eventlog_reopen(d->events);
+	spare_hold(d);
 	d->v.reopened = time(NULL);
 	d->v.reopen_ok = rc == 0;
 	if (rc == 0)
@@ -341,6 +364,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		report(d, "counters");
 		break;
 	default:
+		notify_send(&d->notify, "STOPPING=1");
 		event_base_loopbreak(d->base);
 		break;
 	}
@@ -354,6 +378,84 @@ resolve_lists(struct daemon *d)
 		return;
 	d->resolved = time(NULL);
 	resolver_run(d->v.resolver, d->slot.cur->lists);
+}
+
+/* Take the spare descriptors back (those that can be had). */
+static void
+spare_hold(struct daemon *d)
+{
+	int	 i;
+
+	for (i = 0; i < SPARE_FDS; i++)
+		if (d->spare[i] == -1)
+			d->spare[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+static void
+spare_release(struct daemon *d)
+{
+	int	 i;
+
+	for (i = 0; i < SPARE_FDS; i++) {
+		if (d->spare[i] != -1)
+			close(d->spare[i]);
+		d->spare[i] = -1;
+	}
+}
+
+/*
+ * Under a systemd watchdog ($WATCHDOG_USEC): check the queue threads
+ * twice a period.  Each beats on its one-second timer; when one has
+ * not beaten for half a period (at least three seconds), WATCHDOG=1 is
+ * not sent and systemd restarts the daemon at the period's end.
+ */
+static void
+watchdog_start(struct daemon *d)
+{
+	uint64_t	 us = notify_watchdog_usec(getenv("WATCHDOG_USEC"),
+			    getenv("WATCHDOG_PID"), getpid());
+	struct timeval	 tv;
+
+	if (us == 0 || d->notify.fd == -1)
+		return;
+	d->watchdog_ms = us / 1000 / 2 > 3000 ? us / 1000 / 2 : 3000;
+	tv.tv_sec = (time_t)(us / 2 / 1000000);
+	tv.tv_usec = (suseconds_t)(us / 2 % 1000000);
+	d->ev_watchdog = event_new(d->base, -1, EV_PERSIST, on_watchdog, d);
+	if (d->ev_watchdog == NULL || event_add(d->ev_watchdog, &tv) == -1)
+		fatalx("watchdog timer");
+	log_info("systemd watchdog: every %llu ms while the queue threads "
+	    "answer", (unsigned long long)(us / 1000));
+	notify_send(&d->notify, "WATCHDOG=1");
+}
+
+static void
+on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon	*d = arg;
+	uint64_t	 now = worker_now_ms(), beat;
+	unsigned	 i;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < d->v.nworkers; i++) {
+		beat = atomic_load(&d->v.workers[i]->beat);
+		if (now - beat > d->watchdog_ms)
+			break;
+	}
+	if (i < d->v.nworkers) {
+		if (!d->stalled)
+			log_warnx("queue %u: its thread has not answered for "
+			    "%llu ms; not telling the watchdog",
+			    d->v.workers[i]->num,
+			    (unsigned long long)(now - beat));
+		d->stalled = 1;
+		return;
+	}
+	if (d->stalled)
+		log_info("every queue thread answers again");
+	d->stalled = 0;
+	notify_send(&d->notify, "WATCHDOG=1");
 }
 
 /*
@@ -411,6 +513,7 @@ open_all(struct daemon *d, uid_t owner)
 	if (c->metrics_addr != NULL && (d->metrics = metrics_open(&d->v,
 	    c->metrics_addr, c->metrics_port)) == NULL)
 		return (-1);
+	spare_hold(d);
 	return (0);
 }
 
@@ -447,6 +550,10 @@ close_all(struct daemon *d)
 		event_free(d->ev_tick);
 	if (d->v.learn != NULL)
 		learn_free(d->v.learn);
+	if (d->ev_watchdog != NULL)
+		event_free(d->ev_watchdog);
+	notify_close(&d->notify);
+	spare_release(d);
 	inject_close(&d->inject);
 	eventlog_close(d->events);
 	if (d->v.procfd != -1)
@@ -472,7 +579,9 @@ run(struct daemon *d, int foreground)
 	if (priv_lookup(d->conf->user ? d->conf->user : EMBARGO_USER,
 	    d->conf->user != NULL, &id) == -1)
 		return (1);
-	if (open_all(d, id.found ? id.uid : geteuid()) == -1) {
+	/* the notify socket, made before the sandbox; -d under systemd */
+	if (notify_open(&d->notify, getenv("NOTIFY_SOCKET")) == -1 ||
+	    open_all(d, id.found ? id.uid : geteuid()) == -1) {
 		close_all(d);
 		return (1);
 	}
@@ -511,6 +620,8 @@ run(struct daemon *d, int foreground)
 		    lists_rules(d->slot.cur->lists),
 		    d->conf->mode == MODE_AUDIT ? "audit" : "block");
 		resolve_lists(d);
+		watchdog_start(d);
+		notify_send(&d->notify, "READY=1");
 		event_base_dispatch(d->base);
 	}
 	for (i = 0; i < d->v.nworkers; i++)
@@ -539,6 +650,9 @@ main(int argc, char *argv[])
 	d.v.arg = &d;
 	d.v.procfd = -1;
 	d.inject.fd4 = d.inject.fd6 = -1;
+	d.notify.fd = -1;
+	for (ch = 0; ch < SPARE_FDS; ch++)
+		d.spare[ch] = -1;
 	while ((ch = getopt(argc, argv, "adf:L:nq:Tv")) != -1) {
 		switch (ch) {
 		case 'a':
