@@ -26,8 +26,11 @@ BIN=$EMBT_TMP/bin		# what nobody runs, wherever the checkout is
 mkdir "$BIN" && cp "$SLOW" "$BIN"/ && chmod -R a+rX "$BIN"
 SOCK=$EMBT_TMP/run/embargod.sock
 CONF=$EMBT_TMP/embargod.conf
+LISTS=$EMBT_TMP/lists		# nobody reads them again on reload
+mkdir "$LISTS" && cp "$top_srcdir"/lists/*.list "$top_srcdir"/lists/*.profile \
+    "$LISTS"/ && chmod -R a+rX "$LISTS"
 cat >"$CONF" <<CONF
-lists-dir "$top_srcdir/lists"
+lists-dir "$LISTS"
 profile default
 user nobody
 control socket "$SOCK" mode 0660
@@ -35,7 +38,6 @@ metrics listen 127.0.0.1 port 9470
 resolver none
 CONF
 chmod 644 "$CONF"
-chmod -R a+rX "$top_srcdir/lists" 2>/dev/null
 LOG=$EMBT_TMP/embargod.log
 DPID=
 cleanup() {
