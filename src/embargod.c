@@ -439,8 +439,9 @@ on_watchdog(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	for (i = 0; i < d->v.nworkers; i++) {
+		/* a beat after now was taken is a thread that answers */
 		beat = atomic_load(&d->v.workers[i]->beat);
-		if (now - beat > d->watchdog_ms)
+		if (beat < now && now - beat > d->watchdog_ms)
 			break;
 	}
 	if (i < d->v.nworkers) {
