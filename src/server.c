@@ -202,14 +202,22 @@ server_accept(struct evconnlistener *lis, evutil_socket_t fd,
 {
 	struct server	*s = arg;
 	struct conn	*c;
-	struct timeval	 tv = { (time_t)s->conf.deadline, 0 };
+	struct timeval	 tv = { (time_t)s->conf.deadline, 0 }, now = { 0, 0 };
 
 	(void)lis;
 	(void)sa;
 	(void)salen;
 	s->c[SERVER_ACCEPTED]++;
-	if (s->open >= s->conf.clients)
+	if (s->open >= s->conf.clients) {
 		server_evict(s);
+		/*
+		 * One eviction per turn of the loop: take no more until
+		 * the clients already in have been read, or a burst of
+		 * slow ones would end a quick one before its request is.
+		 */
+		evconnlistener_disable(s->lis);
+		evtimer_add(s->resume, &now);
+	}
 	c = xcalloc(1, sizeof(*c));
 	c->srv = s;
 	c->bev = bufferevent_socket_new(evconnlistener_get_base(s->lis), fd,

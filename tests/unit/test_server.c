@@ -195,6 +195,35 @@ test_cap(void **state)
 	unserve(f);
 }
 
+/*
+ * A burst at the cap: a quick client among slow ones that connect all
+ * at once is still read before it could be evicted.
+ */
+static void
+test_cap_burst(void **state)
+{
+	struct fixture	*f = serve(2, 10, 64);
+	char		 buf[128];
+	int		 slow[8], quick, i;
+
+	(void)state;
+	slow[0] = client(f, "slow");
+	slow[1] = client(f, "slow");
+	pump(f, 20);
+	quick = client(f, "quick\n");
+	for (i = 2; i < 8; i++)
+		slow[i] = client(f, "slow");
+	pump(f, 100);
+	assert_true(got(quick, buf, sizeof(buf)));
+	assert_string_equal(buf, "ANSWER quick\n");
+	assert_int_equal(count(f, SERVER_ACCEPTED), 9);
+	assert_int_equal(count(f, SERVER_EVICTED), 6);	/* quick left */
+	for (i = 0; i < 8; i++)
+		close(slow[i]);
+	close(quick);
+	unserve(f);
+}
+
 /* A byte now and then does not stretch the deadline. */
 static void
 test_deadline(void **state)
@@ -261,6 +290,7 @@ main(void)
 		cmocka_unit_test(test_answer),
 		cmocka_unit_test(test_too_long),
 		cmocka_unit_test(test_cap),
+		cmocka_unit_test(test_cap_burst),
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_accept_pause),
 	};
