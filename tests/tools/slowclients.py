@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Load for the side paths (tests/integration/sidepaths.sh).
 
-  slowclients.py hold TARGET N SECONDS
+  slowclients.py hold TARGET N SECONDS [reconnect]
       Open N connections to TARGET (host:port, or a UNIX socket path)
       and keep them slow: each sends one byte of a request that never
       ends, once a second, for SECONDS.  Connections the server ends
-      are not reopened.  Prints one line of figures.
+      are not reopened, unless "reconnect" is given: then each is
+      opened again at once (100,000 times at most).  Prints one line
+      of figures.
   slowclients.py bigline TARGET LIMIT
       Send an HTTP request whose header line never ends, until the
       server closes the connection or LIMIT bytes went out.  Prints the
@@ -41,7 +43,7 @@ def connect(target):
     return s
 
 
-def hold(target, n, seconds):
+def hold(target, n, seconds, reconnect=False):
     n = min(int(n), 5000)
     seconds = min(float(seconds), 120.0)
     sel = selectors.DefaultSelector()
@@ -54,8 +56,20 @@ def hold(target, n, seconds):
         socks.append(s)
         sel.register(s, selectors.EVENT_READ)
     end = time.monotonic() + seconds
-    closed, sent, tick = 0, 0, 0.0
+    closed, sent, tick, reopened = 0, 0, 0.0, 0
     alive = set(socks)
+
+    def again():
+        nonlocal reopened
+        if not reconnect or reopened >= 100000:
+            return
+        s = connect(target)
+        if s is None:
+            return
+        reopened += 1
+        socks.append(s)
+        alive.add(s)
+        sel.register(s, selectors.EVENT_READ)
     while time.monotonic() < end and alive:
         now = time.monotonic()
         if now >= tick:
@@ -69,7 +83,9 @@ def hold(target, n, seconds):
                 except OSError:
                     alive.discard(s)
                     sel.unregister(s)
+                    s.close()
                     closed += 1
+                    again()
         for key, _ in sel.select(timeout=0.2):
             s = key.fileobj
             try:
@@ -81,10 +97,13 @@ def hold(target, n, seconds):
             if not data:
                 alive.discard(s)
                 sel.unregister(s)
+                s.close()
                 closed += 1
+                again()
     print("opened %d refused %d closed_by_server %d still_open %d "
-          "bytes_sent %d" % (len(socks), refused, closed, len(alive), sent))
-    for s in socks:
+          "bytes_sent %d reopened %d" % (len(socks), refused, closed,
+                                         len(alive), sent, reopened))
+    for s in alive:
         s.close()
 
 
@@ -106,8 +125,9 @@ def bigline(target, limit):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 5 and sys.argv[1] == "hold":
-        hold(sys.argv[2], sys.argv[3], sys.argv[4])
+    if len(sys.argv) in (5, 6) and sys.argv[1] == "hold":
+        hold(sys.argv[2], sys.argv[3], sys.argv[4],
+             len(sys.argv) == 6 and sys.argv[5] == "reconnect")
     elif len(sys.argv) == 4 and sys.argv[1] == "bigline":
         bigline(sys.argv[2], sys.argv[3])
     else:
