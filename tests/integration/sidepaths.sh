@@ -95,14 +95,21 @@ M=$!
 in_gw prlimit --nofile=4096:4096 python3 "$SLOW" hold "$SOCK" 1100 20 \
     ${SIDEPATHS_RECONNECT:+reconnect} >"$EMBT_TMP/control.out" 2>&1 &
 C=$!
-sleep 2
+holding() { grep -q '^holding' "$EMBT_TMP/metrics.out" &&
+    grep -q '^holding' "$EMBT_TMP/control.out"; }
+n=0
+until holding; do	# both loads connected: the burst is over
+	n=$((n + 1)); [ $n -le 100 ] || setup_error "the loads did not start"
+	sleep 0.1
+done
 as_nobody "$PY" "$BIN/slowclients.py" bigline 127.0.0.1:9470 67108864 \
     >"$EMBT_TMP/bigline.out" 2>&1
 # embargoctl status five times a second, verdicts and the daemon's
 # figures once a second, while the load lasts (40 s at most)
 (
 	while kill -0 $M 2>/dev/null || kill -0 $C 2>/dev/null; do
-		if ctl status >/dev/null 2>&1; then echo ok; else echo failed; fi
+		if out=$(ctl status 2>&1); then echo ok; else
+			echo "failed: $(echo "$out" | head -3 | tr "\n" " ")"; fi
 		sleep 0.2
 	done
 ) >"$EMBT_TMP/status.out" &
@@ -119,9 +126,10 @@ done
 wait $M $C $S
 status_ok=$(grep -c '^ok$' "$EMBT_TMP/status.out")
 status_tries=$(wc -l <"$EMBT_TMP/status.out")
+grep '^failed' "$EMBT_TMP/status.out" | head -5
 CPU1=$(cpu_ticks)
-echo "metrics load:  $(cat "$EMBT_TMP/metrics.out")"
-echo "control load:  $(cat "$EMBT_TMP/control.out")"
+echo "metrics load:  $(tail -1 "$EMBT_TMP/metrics.out")"
+echo "control load:  $(tail -1 "$EMBT_TMP/control.out")"
 echo "header line:   $(cat "$EMBT_TMP/bigline.out")"
 echo "during: status $status_ok of $status_tries, verdicts $verdict_ok of" \
     "$tries, RSS $RSS0 -> max $rss_max kB, descriptors max $fds_max," \

@@ -55,6 +55,7 @@ def hold(target, n, seconds, reconnect=False):
             continue
         socks.append(s)
         sel.register(s, selectors.EVENT_READ)
+    print("holding %d" % len(socks), flush=True)
     end = time.monotonic() + seconds
     closed, sent, tick, reopened = 0, 0, 0.0, 0
     alive = set(socks)
