@@ -182,7 +182,7 @@ done
 check "out of descriptors: a reload still works" grep -q 'reloaded:' "$LOG"
 check "out of descriptors: verdicts" verdicts
 wait $M
-echo "out of descriptors: $(cat "$EMBT_TMP/emfile.out"); log:"
+echo "out of descriptors: $(tail -1 "$EMBT_TMP/emfile.out"); log:"
 sed -n "$((LINES1 + 1)),\$p" "$LOG"
 as_daemon_user prlimit --pid "$DPID" --nofile=1024:1024
 check "out of descriptors: accept() paused, not spinning (< 30 errors)" \
