@@ -7,6 +7,9 @@
  * Who may connect is decided by the socket file's mode and group, set
  * at start-up, as OpenBGPD does for bgpctl.  Everything runs on the
  * main thread; queue threads are only read under their batch lock.
+ * A command reads the daemon through its view (view.h), builds its
+ * result once and hands it to a formatter (output.h): text or JSON.
+ * The connections themselves, and their bounds, are server.c's.
  */
 #include "config.h"
 
@@ -16,7 +19,6 @@
 
 #include <errno.h>
 #include <grp.h>
-#include <inttypes.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,40 +27,50 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/event.h>
-#include <event2/listener.h>
 
 #include "clock.h"
+#include "conf.h"
 #include "control.h"
-#include "embargod.h"
-#include "json.h"
 #include "learn.h"
+#include "lists.h"
 #include "log.h"
 #include "name.h"
+#include "output.h"
 #include "packet.h"
+#include "policy.h"
 #include "queue.h"
 #include "resolve.h"
+#include "server.h"
+#include "view.h"
+#include "worker.h"
 #include "xmalloc.h"
 
-#define CONTROL_LINEMAX		4096
-#define CONTROL_TIMEOUT		10	/* seconds a client may take */
+#define CONTROL_LINEMAX		4096	/* a request, newline included */
+#define CONTROL_DEADLINE	10	/* seconds for a whole exchange */
+#define CONTROL_CLIENTS		16	/* connections at once */
 #define CONTROL_FLOWSMAX	1000	/* flows listed */
 #define CONTROL_WORDS		64
 
 struct control {
-	struct daemon		*d;
+	struct view		*v;
 	int			 fd;
 	char			*path;
-	struct evconnlistener	*lis;
+	struct server		*srv;
 };
 
 struct request {
-	struct daemon	*d;
-	struct evbuffer	*out;
-	int		 json;
-	char		*word[CONTROL_WORDS];
-	int		 nword;
+	struct view		*v;
+	struct evbuffer		*out;
+	const struct output	*o;
+	char			*word[CONTROL_WORDS];
+	int			 nword;
+};
+
+/* A name asked about, and what is needed to say what would happen. */
+struct test_cell {
+	struct test_row		 row;
+	struct explain		 x;
+	char			 why[128];
 };
 
 typedef int	(*command_fn)(struct request *);
@@ -70,37 +82,26 @@ static int	cmd_flows(struct request *);
 static int	cmd_test(struct request *);
 static int	cmd_reload(struct request *);
 static int	cmd_reopen(struct request *);
-static void	jstr(struct evbuffer *, const char *);
-static void	on_accept(struct evconnlistener *, evutil_socket_t,
-		    struct sockaddr *, int, void *);
-static void	on_read(struct bufferevent *, void *);
-static void	on_written(struct bufferevent *, void *);
-static void	on_event(struct bufferevent *, short, void *);
-static void	run(struct daemon *, char *, struct evbuffer *);
+static void	test_decide(const struct view *, const char *,
+		    struct test_cell *);
+static void	answer(void *, char *, size_t, struct evbuffer *);
 static int	stale_socket(const char *);
 
 static const struct {
 	const char	*name;
 	command_fn	 fn;
+	int		 minargs;
+	int		 maxargs;
+	const char	*usage;
 } commands[] = {
-	{ "flows",	cmd_flows },
-	{ "reload",	cmd_reload },
-	{ "reopen",	cmd_reopen },
-	{ "stats",	cmd_stats },
-	{ "status",	cmd_status },
-	{ "test",	cmd_test },
-	{ "top",	cmd_top },
+	{ "flows",	cmd_flows,	0, 0, "usage: flows" },
+	{ "reload",	cmd_reload,	0, 0, "usage: reload" },
+	{ "reopen",	cmd_reopen,	0, 0, "usage: reopen" },
+	{ "stats",	cmd_stats,	0, 0, "usage: stats" },
+	{ "status",	cmd_status,	0, 0, "usage: status" },
+	{ "test",	cmd_test,	1, CONTROL_WORDS, "usage: test name ..." },
+	{ "top",	cmd_top,	0, 1, "usage: top [1-64]" },
 };
-
-/* A JSON string into the answer. */
-static void
-jstr(struct evbuffer *out, const char *s)
-{
-	char	 buf[1024];
-
-	json_escape(buf, sizeof(buf), s);
-	evbuffer_add(out, buf, strlen(buf));
-}
 
 static const char *
 mode_name(const struct conf *c)
@@ -108,108 +109,91 @@ mode_name(const struct conf *c)
 	return (c->mode == MODE_AUDIT ? "audit" : "block");
 }
 
-/* status: version, uptime, mode, queues, lists. */
+/* One queue as the kernel counts it; bound -1 without its table. */
+static void
+status_queue(const struct view *v, unsigned i, struct status_queue *q)
+{
+	struct queue_kstats	 k;
+
+	memset(&k, 0, sizeof(k));
+	q->num = v->workers[i]->num;
+	q->bound = v->procfd == -1 ? -1 :
+	    queue_kernel_stats(v->procfd, q->num, &k) == 0;
+	q->waiting = k.waiting;
+	q->dropped = k.dropped;
+	q->user_dropped = k.user_dropped;
+	q->queued = k.id_sequence;
+}
+
+static void
+status_list(const struct list *l, struct status_list *s)
+{
+	s->name = l->name;
+	s->action = conf_action_name(l->action);
+	s->version = l->version;
+	s->vendor = l->vendor;
+	s->category = l->category;
+	s->path = l->path;
+	s->rules = l->rules;
+	s->blocked = (uint64_t)atomic_load(&l->blocked);
+	s->audited = (uint64_t)atomic_load(&l->audited);
+}
+
+static void
+status_side(const char *name, const struct server *s, struct status_side *o)
+{
+	o->name = name;
+	o->on = s != NULL;
+	server_counts(s, &o->n);
+}
+
+/* status: version, uptime, mode, queues, side paths, lists. */
 static int
 cmd_status(struct request *r)
 {
-	const struct lists	*ls = r->d->slot.cur->lists;
-	const struct list	*l;
-	struct queue_kstats	 k;
-	long			 up = (long)(time(NULL) - r->d->started);
-	unsigned		 i;
-	size_t			 j;
-	uint64_t		 ok, failed;
-	int			 bound;
+	const struct view	*v = r->v;
+	const struct lists	*ls = v->slot->cur->lists;
+	struct status_result	 s;
+	struct status_queue	*q;
+	struct status_list	*l;
+	struct stats		 sum;
+	size_t			 i;
 
-	if (r->json) {
-		evbuffer_add_printf(r->out, "{\"version\":\"%s\",\"pid\":%ld,"
-		    "\"uptime\":%ld,\"mode\":\"%s\",\"rules\":%zu,"
-		    "\"loaded\":%lld,\"reload\":{\"last\":%lld,\"ok\":%s,"
-		    "\"succeeded\":%" PRIu64 ",\"failed\":%" PRIu64 "},"
-		    "\"queues\":[", PACKAGE_VERSION, (long)getpid(), up,
-		    mode_name(r->d->conf), lists_rules(ls),
-		    (long long)r->d->slot.cur->loaded,
-		    (long long)r->d->reloaded, r->d->reloaded == 0 ||
-		    r->d->reload_ok ? "true" : "false", r->d->reloads_ok,
-		    r->d->reloads_failed);
-	} else {
-		evbuffer_add_printf(r->out, "embargod %s, pid %ld, up %ldd "
-		    "%02ld:%02ld:%02ld, mode %s\n", PACKAGE_VERSION,
-		    (long)getpid(), up / 86400, up / 3600 % 24, up / 60 % 60,
-		    up % 60, mode_name(r->d->conf));
-	}
-	for (i = 0; i < r->d->nworkers; i++) {
-		/* -1: the kernel's table could not be opened */
-		bound = r->d->procfd == -1 ? -1 : queue_kernel_stats(
-		    r->d->procfd, r->d->workers[i]->num, &k) == 0;
-		if (bound == -1)
-			memset(&k, 0, sizeof(k));
-		if (r->json)
-			evbuffer_add_printf(r->out, "%s{\"queue\":%u,"
-			    "\"bound\":%s,\"waiting\":%u,\"dropped\":%u,"
-			    "\"user_dropped\":%u,\"queued\":%u}", i ? "," : "",
-			    r->d->workers[i]->num, bound == -1 ? "null" :
-			    bound ? "true" : "false", k.waiting, k.dropped,
-			    k.user_dropped, k.id_sequence);
-		else if (bound == -1)
-			evbuffer_add_printf(r->out, "queue %u: kernel counters "
-			    "unknown (/proc/net/netfilter/nfnetlink_queue "
-			    "could not be read at start-up)\n",
-			    r->d->workers[i]->num);
-		else
-			evbuffer_add_printf(r->out, "queue %u: %s, %u waiting, "
-			    "%u dropped (queue full), %u dropped (socket "
-			    "full), %u queued in all\n", r->d->workers[i]->num,
-			    bound ? "bound" : "NOT BOUND", k.waiting, k.dropped,
-			    k.user_dropped, k.id_sequence);
-	}
-	resolver_counts(r->d->resolver, &ok, &failed);
-	if (r->json)
-		evbuffer_add_printf(r->out, "],\"learned\":{\"addresses\":%zu,"
-		    "\"refused\":%" PRIu64 "},\"lookups\":{\"ok\":%" PRIu64
-		    ",\"failed\":%" PRIu64 "},\"lists\":[",
-		    learn_count(r->d->learn), learn_full(r->d->learn), ok,
-		    failed);
-	else
-		evbuffer_add_printf(r->out, "%zu lists, %zu rules; last "
-		    "reload: %s\n%zu learned addresses (%" PRIu64 " refused, "
-		    "table full); lookups of list names: %" PRIu64 " answered, "
-		    "%" PRIu64 " failed%s\n", ls->nlists, lists_rules(ls),
-		    r->d->reloaded == 0 ? "none" : r->d->reload_ok ? "ok" :
-		    "FAILED, running the previous set",
-		    learn_count(r->d->learn), learn_full(r->d->learn), ok,
-		    failed, r->d->resolver == NULL ? " (lookups off)" : "");
-	for (j = 0; j < ls->nlists; j++) {
-		l = &ls->list[j];
-		if (r->json) {
-			evbuffer_add_printf(r->out, "%s{\"name\":", j ? "," :
-			    "");
-			jstr(r->out, l->name);
-			evbuffer_add_printf(r->out, ",\"rules\":%zu,"
-			    "\"action\":\"%s\",\"blocked\":%" PRIu64 ","
-			    "\"audited\":%" PRIu64 ",\"version\":", l->rules,
-			    conf_action_name(l->action),
-			    (uint64_t)atomic_load(&l->blocked),
-			    (uint64_t)atomic_load(&l->audited));
-			jstr(r->out, l->version ? l->version : "");
-			evbuffer_add_printf(r->out, ",\"vendor\":");
-			jstr(r->out, l->vendor ? l->vendor : "");
-			evbuffer_add_printf(r->out, ",\"category\":");
-			jstr(r->out, l->category ? l->category : "");
-			evbuffer_add_printf(r->out, ",\"path\":");
-			jstr(r->out, l->path);
-			evbuffer_add_printf(r->out, "}");
-		} else
-			evbuffer_add_printf(r->out, "  %-28s %8zu rules  %-5s  "
-			    "version %-12s blocked %" PRIu64 " audited %"
-			    PRIu64 "\n", l->name, l->rules,
-			    conf_action_name(l->action),
-			    l->version ? l->version : "-",
-			    (uint64_t)atomic_load(&l->blocked),
-			    (uint64_t)atomic_load(&l->audited));
-	}
-	if (r->json)
-		evbuffer_add_printf(r->out, "]}\n");
+	memset(&s, 0, sizeof(s));
+	view_stats(v, &sum);
+	s.sum = &sum;
+	q = xcalloc(v->nworkers + 1, sizeof(*q));
+	l = xcalloc(ls->nlists + 1, sizeof(*l));
+	s.version = PACKAGE_VERSION;
+	s.pid = (long)getpid();
+	s.uid = (long)geteuid();
+	s.uptime = (long)(time(NULL) - v->started);
+	s.mode = mode_name(v->conf);
+	s.rules = lists_rules(ls);
+	s.loaded = (long long)v->slot->cur->loaded;
+	s.reloaded = (long long)v->reloaded;
+	s.reload_ok = v->reload_ok;
+	s.reloads_ok = v->reloads_ok;
+	s.reloads_failed = v->reloads_failed;
+	s.reopened = (long long)v->reopened;
+	s.reopen_ok = v->reopen_ok;
+	for (i = 0; i < v->nworkers; i++)
+		status_queue(v, (unsigned)i, &q[i]);
+	s.queues = q;
+	s.nqueues = v->nworkers;
+	s.learned = learn_count(v->learn);
+	s.learn_refused = learn_full(v->learn);
+	s.lookups_on = v->resolver != NULL;
+	resolver_counts(v->resolver, &s.lookups_ok, &s.lookups_failed);
+	for (i = 0; i < ls->nlists; i++)
+		status_list(&ls->list[i], &l[i]);
+	s.lists = l;
+	s.nlists = ls->nlists;
+	status_side("control", v->control, &s.side[0]);
+	status_side("metrics", v->metrics, &s.side[1]);
+	r->o->status(r->out, &s);
+	free(q);
+	free(l);
 	return (0);
 }
 
@@ -217,97 +201,57 @@ cmd_status(struct request *r)
 static int
 cmd_stats(struct request *r)
 {
-	struct stats	 sum;
-	unsigned	 i;
-	int		 k;
+	const struct view	*v = r->v;
+	struct stats		 sum;
+	const struct stats	**qs = xcalloc(v->nworkers + 1, sizeof(*qs));
+	unsigned		*num = xcalloc(v->nworkers + 1, sizeof(*num));
+	struct stats_result	 s;
+	unsigned		 i;
 
-	daemon_stats(r->d, &sum);
-	if (r->json)
-		evbuffer_add_printf(r->out, "{\"counters\":{");
-	for (k = 0; k < STAT_MAX; k++) {
-		if (r->json)
-			evbuffer_add_printf(r->out, "%s\"%s\":%" PRIu64,
-			    k ? "," : "", stats_name((enum stats_id)k),
-			    stats_get(&sum, (enum stats_id)k));
-		else
-			evbuffer_add_printf(r->out, "%-22s %" PRIu64 "\n",
-			    stats_name((enum stats_id)k),
-			    stats_get(&sum, (enum stats_id)k));
+	view_stats(v, &sum);
+	for (i = 0; i < v->nworkers; i++) {
+		qs[i] = &v->workers[i]->stats;
+		num[i] = v->workers[i]->num;
 	}
-	if (!r->json)
-		return (0);
-	evbuffer_add_printf(r->out, "},\"queues\":{");
-	for (i = 0; i < r->d->nworkers; i++) {
-		evbuffer_add_printf(r->out, "%s\"%u\":{", i ? "," : "",
-		    r->d->workers[i]->num);
-		for (k = 0; k < STAT_MAX; k++)
-			evbuffer_add_printf(r->out, "%s\"%s\":%" PRIu64,
-			    k ? "," : "", stats_name((enum stats_id)k),
-			    stats_get(&r->d->workers[i]->stats, (enum stats_id)k));
-		evbuffer_add_printf(r->out, "}");
-	}
-	evbuffer_add_printf(r->out, "}}\n");
+	s.sum = &sum;
+	s.queue = qs;
+	s.num = num;
+	s.nqueues = v->nworkers;
+	r->o->stats(r->out, &s);
+	free(qs);
+	free(num);
 	return (0);
-}
-
-/* One table of top: the first n entries, most frequent first. */
-static void
-top_print(struct request *r, const char *what, struct top *t, size_t n)
-{
-	size_t	 i;
-
-	top_sort(t);
-	if (r->json)
-		evbuffer_add_printf(r->out, "\"%s\":[", what);
-	else
-		evbuffer_add_printf(r->out, "%s:\n", what);
-	for (i = 0; i < t->n && i < n; i++) {
-		if (r->json) {
-			evbuffer_add_printf(r->out, "%s{\"key\":", i ? "," :
-			    "");
-			jstr(r->out, t->e[i].key);
-			evbuffer_add_printf(r->out, ",\"count\":%" PRIu64
-			    ",\"error\":%" PRIu64 "}", t->e[i].count,
-			    t->e[i].error);
-		} else
-			evbuffer_add_printf(r->out, "  %10" PRIu64 "  %s\n",
-			    t->e[i].count, t->e[i].key);
-	}
-	if (r->json)
-		evbuffer_add_printf(r->out, "]");
 }
 
 /* top [N]: the names and clients that matched most, over all queues. */
 static int
 cmd_top(struct request *r)
 {
-	struct top	*names = xcalloc(1, sizeof(*names));
-	struct top	*clients = xcalloc(1, sizeof(*clients));
-	unsigned long	 n = 10;
-	unsigned	 i;
-	char		*end;
+	struct top		*names, *clients;
+	struct top_result	 t;
+	unsigned long		 n = 10;
+	unsigned		 i;
+	char			*end;
 
-	if (r->nword > 2 || (r->nword == 2 && ((n = strtoul(r->word[1],
-	    &end, 10)) == 0 || *end != '\0' || n > TOP_SLOTS))) {
-		evbuffer_add_printf(r->out, "usage: top [1-%d]\n", TOP_SLOTS);
-		free(names);
-		free(clients);
+	if (r->nword == 2 && ((n = strtoul(r->word[1], &end, 10)) == 0 ||
+	    *end != '\0' || n > TOP_SLOTS)) {
+		r->o->error(r->out, "usage: top [1-64]");
 		return (-1);
 	}
-	for (i = 0; i < r->d->nworkers; i++) {
-		pthread_mutex_lock(&r->d->workers[i]->lock);
-		top_merge(names, &r->d->workers[i]->top_names);
-		top_merge(clients, &r->d->workers[i]->top_clients);
-		pthread_mutex_unlock(&r->d->workers[i]->lock);
+	names = xcalloc(1, sizeof(*names));
+	clients = xcalloc(1, sizeof(*clients));
+	for (i = 0; i < r->v->nworkers; i++) {
+		pthread_mutex_lock(&r->v->workers[i]->lock);
+		top_merge(names, &r->v->workers[i]->top_names);
+		top_merge(clients, &r->v->workers[i]->top_clients);
+		pthread_mutex_unlock(&r->v->workers[i]->lock);
 	}
-	if (r->json)
-		evbuffer_add_printf(r->out, "{");
-	top_print(r, "names", names, n);
-	if (r->json)
-		evbuffer_add_printf(r->out, ",");
-	top_print(r, "clients", clients, n);
-	if (r->json)
-		evbuffer_add_printf(r->out, "}\n");
+	top_sort(names);
+	top_sort(clients);
+	t.names = names;
+	t.clients = clients;
+	t.n = n;
+	r->o->top(r->out, &t);
 	free(names);
 	free(clients);
 	return (0);
@@ -329,102 +273,99 @@ state_word(const struct flow *f)
 	return (f->state == FLOW_GATHER ? "gathering" : "open");
 }
 
-/* One flow's line or object. */
 static void
-flow_print(struct request *r, unsigned q, const struct flow *f, int first,
-    uint64_t now)
+flow_row(unsigned q, const struct flow *f, uint64_t now, struct flow_row *o)
 {
-	char	 s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
-
-	addr_ntop(&f->t.src, s, sizeof(s));
-	addr_ntop(&f->t.dst, d, sizeof(d));
-	if (r->json)
-		evbuffer_add_printf(r->out, "%s{\"queue\":%u,\"protocol\":"
-		    "\"%s\",\"state\":\"%s\",\"source\":{\"ip\":\"%s\","
-		    "\"port\":%u},\"destination\":{\"ip\":\"%s\",\"port\":%u},"
-		    "\"idle_ms\":%" PRIu64 ",\"gathered\":%u}", first ? "" :
-		    ",", q, proto_word(f->proto), state_word(f), s,
-		    f->t.sport, d, f->t.dport, now - f->last,
-		    f->st.buf ? stream_contiguous(&f->st) : 0);
-	else
-		evbuffer_add_printf(r->out, "%-3u %-4s %-9s %s port %u -> %s "
-		    "port %u, idle %" PRIu64 " ms\n", q, proto_word(f->proto),
-		    state_word(f), s, f->t.sport, d, f->t.dport,
-		    now - f->last);
+	o->queue = q;
+	o->proto = proto_word(f->proto);
+	o->state = state_word(f);
+	addr_ntop(&f->t.src, o->src, sizeof(o->src));
+	addr_ntop(&f->t.dst, o->dst, sizeof(o->dst));
+	o->sport = f->t.sport;
+	o->dport = f->t.dport;
+	o->idle_ms = now - f->last;
+	o->gathered = f->st.buf ? stream_contiguous(&f->st) : 0;
 }
 
 /* flows: the TCP (and QUIC) flows each queue follows now. */
 static int
 cmd_flows(struct request *r)
 {
+	struct flows_result	 s;
+	struct flow_row		*rows;
 	const struct flow	*f;
 	struct worker		*w;
 	uint64_t		 now = clock_mono_ms();
-	unsigned		 i, shown = 0, total = 0;
+	unsigned		 i;
 
-	if (r->json)
-		evbuffer_add_printf(r->out, "{\"flows\":[");
-	for (i = 0; i < r->d->nworkers; i++) {
-		w = r->d->workers[i];
+	memset(&s, 0, sizeof(s));
+	rows = xcalloc(CONTROL_FLOWSMAX, sizeof(*rows));
+	for (i = 0; i < r->v->nworkers; i++) {
+		w = r->v->workers[i];
 		pthread_mutex_lock(&w->lock);
-		total += flow_count(w->in.flows);
+		s.total += flow_count(w->in.flows);
 		for (f = flow_first(w->in.flows); f != NULL &&
-		    shown < CONTROL_FLOWSMAX; f = flow_next(w->in.flows, f))
-			flow_print(r, w->num, f, shown++ == 0, now);
+		    s.shown < CONTROL_FLOWSMAX; f = flow_next(w->in.flows, f))
+			flow_row(w->num, f, now, &rows[s.shown++]);
 		pthread_mutex_unlock(&w->lock);
 	}
-	if (r->json)
-		evbuffer_add_printf(r->out, "],\"total\":%u,\"shown\":%u}\n",
-		    total, shown);
-	else
-		evbuffer_add_printf(r->out, "%u flow%s%s\n", total,
-		    total == 1 ? "" : "s", shown < total ? " (first "
-		    "1000 shown)" : "");
+	s.rows = rows;
+	s.max = CONTROL_FLOWSMAX;
+	r->o->flows(r->out, &s);
+	free(rows);
 	return (0);
+}
+
+/*
+ * What the running daemon would do with the name word: the list and
+ * rule that match it, and whether that blocks, audits or allows.  The
+ * decision, kept apart from the command and its output.
+ */
+static void
+test_decide(const struct view *v, const char *word, struct test_cell *c)
+{
+	struct explain	*x = &c->x;
+
+	c->row.word = word;
+	c->row.name = NULL;
+	c->row.list = NULL;
+	c->row.allow = 0;
+	if (policy_explain(v->slot->cur, word, NULL, x) == -1) {
+		c->row.result = name_strerror(&x->name, c->why, sizeof(c->why));
+		return;
+	}
+	c->row.name = x->name.s;
+	c->row.result = x->outcome;
+	if (x->d.list == NULL)
+		return;
+	c->row.list = x->d.list->name;
+	c->row.rule = x->name.s + x->d.res.offset;
+	c->row.match = match_kind_name(x->d.res.kind);
+	c->row.allow = x->d.res.effect == MATCH_ALLOW;
 }
 
 /* test NAME...: which list and rule the running daemon would apply. */
 static int
 cmd_test(struct request *r)
 {
-	const struct policy	*p = r->d->slot.cur;
-	struct explain		 x;
-	char			 line[NAME_BUFSZ * 2 + 256];
+	struct test_cell	*cells;
+	struct test_row		*rows;
+	struct test_result	 t;
 	int			 i, rc = 0;
 
-	if (r->nword < 2) {
-		evbuffer_add_printf(r->out, "usage: test name ...\n");
-		return (-1);
-	}
-	if (r->json)
-		evbuffer_add_printf(r->out, "{\"names\":[");
+	cells = xcalloc((size_t)r->nword, sizeof(*cells));
+	rows = xcalloc((size_t)r->nword, sizeof(*rows));
 	for (i = 1; i < r->nword; i++) {
-		if (policy_explain(p, r->word[i], NULL, &x) == -1)
+		test_decide(r->v, r->word[i], &cells[i]);
+		if (cells[i].row.name == NULL)
 			rc = -1;
-		if (!r->json) {
-			policy_explain_text(&x, r->word[i], line, sizeof(line));
-			evbuffer_add_printf(r->out, "%s\n", line);
-			continue;
-		}
-		evbuffer_add_printf(r->out, "%s{\"name\":", i > 1 ? "," : "");
-		jstr(r->out, r->word[i]);
-		evbuffer_add_printf(r->out, ",\"result\":");
-		if (x.name.err != NAME_OK)
-			jstr(r->out, name_strerror(&x.name, line, sizeof(line)));
-		else
-			jstr(r->out, x.outcome);
-		if (x.d.list != NULL) {
-			evbuffer_add_printf(r->out, ",\"list\":");
-			jstr(r->out, x.d.list->name);
-			evbuffer_add_printf(r->out, ",\"rule\":");
-			jstr(r->out, x.name.s + x.d.res.offset);
-			evbuffer_add_printf(r->out, ",\"match\":\"%s\"",
-			    match_kind_name(x.d.res.kind));
-		}
-		evbuffer_add_printf(r->out, "}");
+		rows[i - 1] = cells[i].row;
 	}
-	if (r->json)
-		evbuffer_add_printf(r->out, "]}\n");
+	t.rows = rows;
+	t.n = (size_t)r->nword - 1;
+	r->o->test(r->out, &t);
+	free(rows);
+	free(cells);
 	return (rc);
 }
 
@@ -432,130 +373,75 @@ cmd_test(struct request *r)
 static int
 cmd_reload(struct request *r)
 {
-	char	*msg = xmalloc(8192);
-	int	 rc;
+	struct reload_result	 s;
+	char			*msg = xcalloc(1, 8192);
 
-	rc = daemon_reload(r->d, msg, 8192);
-	if (r->json) {
-		evbuffer_add_printf(r->out, "{\"ok\":%s,\"rules\":%zu,"
-		    "\"messages\":", rc == 0 ? "true" : "false",
-		    lists_rules(r->d->slot.cur->lists));
-		jstr(r->out, msg);
-		evbuffer_add_printf(r->out, "}\n");
-	} else {
-		evbuffer_add_printf(r->out, "%s", msg);
-		evbuffer_add_printf(r->out, rc == 0 ? "reloaded: %zu rules\n" :
-		    "reload failed; still running the previous set (%zu "
-		    "rules)\n", lists_rules(r->d->slot.cur->lists));
-	}
+	s.ok = r->v->reload(r->v->arg, msg, 8192) == 0;
+	s.rules = lists_rules(r->v->slot->cur->lists);
+	s.messages = msg;
+	r->o->reload(r->out, &s);
 	free(msg);
-	return (rc);
+	return (s.ok ? 0 : -1);
 }
 
 /* reopen: the event file, after a rotation. */
 static int
 cmd_reopen(struct request *r)
 {
-	int	 rc = r->d->events ? eventlog_reopen(r->d->events) : 0;
+	int	 rc = r->v->reopen(r->v->arg);
 
-	if (r->json)
-		evbuffer_add_printf(r->out, "{\"ok\":%s}\n", rc == 0 ? "true" :
-		    "false");
-	else
-		evbuffer_add_printf(r->out, rc == 0 ? "event file reopened\n" :
-		    "cannot reopen the event file (see the log)\n");
+	r->o->reopen(r->out, rc == 0);
 	return (rc);
 }
 
-/* Split a request line into words and run its command. */
+/*
+ * Split a request line into words and run its command; a command given
+ * more or fewer arguments than it takes is refused, never run on the
+ * ones it knows.
+ */
 static void
-run(struct daemon *d, char *line, struct evbuffer *out)
+answer(void *arg, char *line, size_t len, struct evbuffer *out)
 {
 	struct request	 r;
 	struct evbuffer	*body = evbuffer_new();
-	size_t		 i;
-	char		*save = NULL, *w;
-	int		 rc = -1;
+	size_t		 i, n = sizeof(commands) / sizeof(commands[0]);
+	char		*save = NULL, *w, msg[160];
+	int		 rc = -1, more = 0;
 
+	(void)len;
 	memset(&r, 0, sizeof(r));
-	r.d = d;
+	r.v = arg;
 	r.out = body;
-	for (w = strtok_r(line, " \t\r", &save); w != NULL &&
-	    r.nword < CONTROL_WORDS; w = strtok_r(NULL, " \t\r", &save))
+	r.o = &output_text;
+	for (w = strtok_r(line, " \t\r", &save); w != NULL;
+	    w = strtok_r(NULL, " \t\r", &save)) {
+		if (r.nword == CONTROL_WORDS) {
+			more = 1;
+			break;
+		}
 		r.word[r.nword++] = w;
+	}
 	if (r.nword > 0 && strcmp(r.word[0], "json") == 0) {
-		r.json = 1;
+		r.o = &output_json;
 		memmove(r.word, r.word + 1, sizeof(r.word[0]) * --r.nword);
 	}
-	for (i = 0; r.nword > 0 && i < sizeof(commands) / sizeof(commands[0]);
-	    i++)
+	for (i = 0; r.nword > 0 && i < n; i++)
 		if (strcmp(r.word[0], commands[i].name) == 0)
 			break;
-	if (r.nword == 0 || i == sizeof(commands) / sizeof(commands[0]))
-		evbuffer_add_printf(body, "unknown command \"%s\"; commands: "
-		    "status stats top flows test reload reopen\n",
+	if (r.nword == 0 || i == n) {
+		snprintf(msg, sizeof(msg), "unknown command \"%s\"; commands: "
+		    "status stats top flows test reload reopen",
 		    r.nword ? r.word[0] : "");
+		r.o->error(body, msg);
+	} else if (more || r.nword - 1 < commands[i].minargs ||
+	    r.nword - 1 > commands[i].maxargs)
+		r.o->error(body, more ? "too many arguments" :
+		    commands[i].usage);
 	else
 		rc = commands[i].fn(&r);
 	evbuffer_add_printf(out, "%s\n", rc == 0 ? "ok" : "error");
 	evbuffer_add_buffer(out, body);
 	evbuffer_free(body);
-}
-
-static void
-on_read(struct bufferevent *bev, void *arg)
-{
-	struct evbuffer	*in = bufferevent_get_input(bev);
-	size_t		 n;
-	char		*line;
-
-	if ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF)) == NULL) {
-		if (evbuffer_get_length(in) > CONTROL_LINEMAX)
-			bufferevent_free(bev);
-		return;
-	}
-	bufferevent_disable(bev, EV_READ);
-	run(arg, line, bufferevent_get_output(bev));
-	free(line);
-	bufferevent_setcb(bev, NULL, on_written, on_event, arg);
-	bufferevent_enable(bev, EV_WRITE);
-}
-
-/* The answer is out: end the connection. */
-static void
-on_written(struct bufferevent *bev, void *arg)
-{
-	(void)arg;
-	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-		bufferevent_free(bev);
-}
-
-static void
-on_event(struct bufferevent *bev, short what, void *arg)
-{
-	(void)what;
-	(void)arg;
-	bufferevent_free(bev);
-}
-
-static void
-on_accept(struct evconnlistener *lis, evutil_socket_t fd,
-    struct sockaddr *sa, int len, void *arg)
-{
-	struct bufferevent	*bev;
-	struct timeval		 tv = { CONTROL_TIMEOUT, 0 };
-
-	(void)sa;
-	(void)len;
-	bev = bufferevent_socket_new(evconnlistener_get_base(lis), fd,
-	    BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL) {
-		close(fd);
-		return;
-	}
-	bufferevent_setcb(bev, on_read, NULL, on_event, arg);
-	bufferevent_set_timeouts(bev, &tv, &tv);
-	bufferevent_enable(bev, EV_READ);
 }
 
 /*
@@ -584,7 +470,7 @@ stale_socket(const char *path)
  * socket after dropping privileges; mode and group as configured.
  */
 struct control *
-control_open(struct daemon *d, const char *path, const char *group,
+control_open(struct view *v, const char *path, const char *group,
     unsigned mode, uid_t owner)
 {
 	struct sockaddr_un	 sun;
@@ -614,7 +500,7 @@ control_open(struct daemon *d, const char *path, const char *group,
 		unlink(path);
 	}
 	c = xcalloc(1, sizeof(*c));
-	c->d = d;
+	c->v = v;
 	c->path = xstrdup(path);
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -624,7 +510,7 @@ control_open(struct daemon *d, const char *path, const char *group,
 	    bind(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
 	    chmod(path, mode) == -1 ||
 	    (gr != NULL && chown(path, (uid_t)-1, gr->gr_gid) == -1) ||
-	    listen(c->fd, 16) == -1) {
+	    listen(c->fd, 64) == -1) {
 		log_warn("control socket %s", path);
 		if (c->fd != -1)
 			close(c->fd);
@@ -639,12 +525,19 @@ control_open(struct daemon *d, const char *path, const char *group,
 int
 control_listen(struct control *c, struct event_base *base)
 {
-	c->lis = evconnlistener_new(base, on_accept, c->d,
-	    LEV_OPT_CLOSE_ON_FREE, -1, c->fd);
-	if (c->lis == NULL) {
-		log_warnx("control socket %s: listener", c->path);
+	struct server_conf	 sc = {
+		.name = "control socket",
+		.clients = CONTROL_CLIENTS,
+		.deadline = CONTROL_DEADLINE,
+		.request_max = CONTROL_LINEMAX,
+		.end = "\n",
+		.answer = answer,
+		.arg = c->v,
+	};
+
+	if ((c->srv = server_new(base, c->fd, &sc)) == NULL)
 		return (-1);
-	}
+	c->v->control = c->srv;
 	return (0);
 }
 
@@ -653,8 +546,8 @@ control_close(struct control *c)
 {
 	if (c == NULL)
 		return;
-	if (c->lis != NULL)
-		evconnlistener_free(c->lis);
+	if (c->srv != NULL)
+		server_free(c->srv);	/* closes the socket */
 	else
 		close(c->fd);
 	if (unlink(c->path) == -1 && errno != ENOENT)

@@ -6,11 +6,11 @@
 
 #include <sys/types.h>
 
-struct daemon;
 struct event_base;
 struct control;
+struct view;
 
-struct control	*control_open(struct daemon *, const char *, const char *,
+struct control	*control_open(struct view *, const char *, const char *,
 		    unsigned, uid_t);
 int		 control_listen(struct control *, struct event_base *);
 void		 control_close(struct control *);

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,6 @@
 #include "cidr.h"
 #include "conf.h"
 #include "control.h"
-#include "embargod.h"
 #include "event.h"
 #include "inject.h"
 #include "learn.h"
@@ -31,6 +31,7 @@
 #include "match.h"
 #include "metrics.h"
 #include "name.h"
+#include "notify.h"
 #include "policy.h"
 #include "priv.h"
 #include "queue.h"
@@ -39,8 +40,45 @@
 #include "stats.h"
 #include "clock.h"
 #include "packet.h"
+#include "view.h"
 #include "worker.h"
 #include "xmalloc.h"
+
+/*
+ * Descriptors held in reserve and let go for a reload or a reopen, so
+ * that those still work when something else took every descriptor up
+ * to the limit (as a daemon of mail or news keeps a spare one).
+ */
+#define SPARE_FDS	4
+
+/*
+ * The running daemon.  What the side paths may see of it is v, its
+ * view (view.h): they read it and never call in here.
+ */
+struct daemon {
+	const char		*conffile;
+	const char		*listsdir;	/* -L */
+	int			 fflag;
+	int			 audit;		/* -a */
+	int			 qflag;		/* -q given */
+	unsigned		 qfirst;
+	unsigned		 qlast;
+	struct conf		*conf;		/* v.conf too */
+	struct policy_slot	 slot;		/* v.slot points here */
+	struct eventlog		*events;
+	struct event_base	*base;
+	struct control		*control;
+	struct metrics		*metrics;
+	struct inject		 inject;	/* raw sockets for rejects */
+	struct event		*ev_tick;	/* expiry and lookups */
+	time_t			 resolved;	/* last lookup round */
+	struct notify		 notify;	/* systemd, when it asks */
+	struct event		*ev_watchdog;
+	uint64_t		 watchdog_ms;	/* 0: no watchdog */
+	int			 stalled;	/* a queue thread is silent */
+	int			 spare[SPARE_FDS];
+	struct view		 v;
+};
 
 static void		 usage(void) __attribute__((__noreturn__));
 static int		 parse_queues(const char *, unsigned *, unsigned *);
@@ -60,6 +98,12 @@ static void		 resolve_lists(struct daemon *);
 static int		 restart_needed(const struct conf *,
 			    const struct conf *);
 static int		 same_str(const char *, const char *);
+static int		 reload(void *, char *, size_t);
+static int		 reopen(void *);
+static void		 spare_hold(struct daemon *);
+static void		 spare_release(struct daemon *);
+static void		 watchdog_start(struct daemon *);
+static void		 on_watchdog(evutil_socket_t, short, void *);
 static void		 report(struct daemon *, const char *);
 
 #ifndef EMBARGO_USER
@@ -193,19 +237,8 @@ report(struct daemon *d, const char *label)
 {
 	struct stats	 sum;
 
-	daemon_stats(d, &sum);
+	view_stats(&d->v, &sum);
 	stats_log(&sum, label);
-}
-
-/* Log the counters summed over every queue. */
-void
-daemon_stats(struct daemon *d, struct stats *sum)
-{
-	unsigned	 i;
-
-	memset(sum, 0, sizeof(*sum));
-	for (i = 0; i < d->nworkers; i++)
-		stats_sum(sum, &d->workers[i]->stats);
 }
 
 /*
@@ -215,17 +248,19 @@ daemon_stats(struct daemon *d, struct stats *sum)
  * warnings go to the log and, when msg is given, into msg too.
  * Returns 0, or -1 with the running set unchanged.
  */
-int
-daemon_reload(struct daemon *d, char *msg, size_t size)
+static int
+reload(void *arg, char *msg, size_t size)
 {
+	struct daemon	*d = arg;
 	struct conf	*conf;
 	struct policy	*p;
 
 	log_info("reloading %s", d->conffile);
+	spare_release(d);
 	if (msg != NULL)
 		log_capture(msg, size);
-	d->reloaded = time(NULL);
-	d->reload_ok = 0;
+	d->v.reloaded = time(NULL);
+	d->v.reload_ok = 0;
 	if ((conf = load_conf(d)) == NULL) {
 		log_warnx("reload failed; keeping the running configuration");
 		goto fail;
@@ -245,14 +280,16 @@ daemon_reload(struct daemon *d, char *msg, size_t size)
 	log_info("reloaded: %zu lists, %zu rules", p->lists->nlists,
 	    lists_rules(p->lists));
 	conf_free(d->conf);
-	d->conf = conf;
-	d->reload_ok = 1;
-	d->reloads_ok++;
+	d->v.conf = d->conf = conf;
+	d->v.reload_ok = 1;
+	d->v.reloads_ok++;
 	log_capture_end();
+	spare_hold(d);
 	return (0);
 fail:
-	d->reloads_failed++;
+	d->v.reloads_failed++;
 	log_capture_end();
+	spare_hold(d);
 	return (-1);
 }
 
@@ -278,6 +315,31 @@ same_str(const char *a, const char *b)
 	return (a == b || (a != NULL && b != NULL && strcmp(a, b) == 0));
 }
 
+/*
+ * Open the event file again, after a rotation (SIGUSR1, embargoctl
+ * reopen), and say how that went: the log and embargoctl status show a
+ * failure as one.  Returns 0, or -1 with events going nowhere new.
+ */
+static int
+reopen(void *arg)
+{
+	struct daemon	*d = arg;
+	int		 rc = 0;
+
+	spare_release(d);
+	if (d->events != NULL)
+		rc = eventlog_reopen(d->events);
+	spare_hold(d);
+	d->v.reopened = time(NULL);
+	d->v.reopen_ok = rc == 0;
+	if (rc == 0)
+		log_info("event file reopened");
+	else
+		log_warnx("event file NOT reopened (see above); events still "
+		    "go to the file held before");
+	return (rc);
+}
+
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -286,17 +348,16 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	switch (sig) {
 	case SIGHUP:
-		daemon_reload(d, NULL, 0);
+		reload(d, NULL, 0);
 		break;
 	case SIGUSR1:
-		if (d->events != NULL)
-			eventlog_reopen(d->events);
-		log_info("event file reopened");
+		reopen(d);
 		break;
 	case SIGUSR2:
 		report(d, "counters");
 		break;
 	default:
+		notify_send(&d->notify, "STOPPING=1");
 		event_base_loopbreak(d->base);
 		break;
 	}
@@ -306,10 +367,89 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 static void
 resolve_lists(struct daemon *d)
 {
-	if (d->resolver == NULL)
+	if (d->v.resolver == NULL)
 		return;
 	d->resolved = time(NULL);
-	resolver_run(d->resolver, d->slot.cur->lists);
+	resolver_run(d->v.resolver, d->slot.cur->lists);
+}
+
+/* Take the spare descriptors back (those that can be had). */
+static void
+spare_hold(struct daemon *d)
+{
+	int	 i;
+
+	for (i = 0; i < SPARE_FDS; i++)
+		if (d->spare[i] == -1)
+			d->spare[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+static void
+spare_release(struct daemon *d)
+{
+	int	 i;
+
+	for (i = 0; i < SPARE_FDS; i++) {
+		if (d->spare[i] != -1)
+			close(d->spare[i]);
+		d->spare[i] = -1;
+	}
+}
+
+/*
+ * Under a systemd watchdog ($WATCHDOG_USEC): check the queue threads
+ * twice a period.  Each beats on its one-second timer; when one has
+ * not beaten for half a period (at least three seconds), WATCHDOG=1 is
+ * not sent and systemd restarts the daemon at the period's end.
+ */
+static void
+watchdog_start(struct daemon *d)
+{
+	uint64_t	 us = notify_watchdog_usec(getenv("WATCHDOG_USEC"),
+			    getenv("WATCHDOG_PID"), getpid());
+	struct timeval	 tv;
+
+	if (us == 0 || d->notify.fd == -1)
+		return;
+	d->watchdog_ms = us / 1000 / 2 > 3000 ? us / 1000 / 2 : 3000;
+	tv.tv_sec = (time_t)(us / 2 / 1000000);
+	tv.tv_usec = (suseconds_t)(us / 2 % 1000000);
+	d->ev_watchdog = event_new(d->base, -1, EV_PERSIST, on_watchdog, d);
+	if (d->ev_watchdog == NULL || event_add(d->ev_watchdog, &tv) == -1)
+		fatalx("watchdog timer");
+	log_info("systemd watchdog: every %llu ms while the queue threads "
+	    "answer", (unsigned long long)(us / 1000));
+	notify_send(&d->notify, "WATCHDOG=1");
+}
+
+static void
+on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon	*d = arg;
+	uint64_t	 now = clock_mono_ms(), beat;
+	unsigned	 i;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < d->v.nworkers; i++) {
+		/* a beat after now was taken is a thread that answers */
+		beat = atomic_load(&d->v.workers[i]->beat);
+		if (beat < now && now - beat > d->watchdog_ms)
+			break;
+	}
+	if (i < d->v.nworkers) {
+		if (!d->stalled)
+			log_warnx("queue %u: its thread has not answered for "
+			    "%llu ms; not telling the watchdog",
+			    d->v.workers[i]->num,
+			    (unsigned long long)(now - beat));
+		d->stalled = 1;
+		return;
+	}
+	if (d->stalled)
+		log_info("every queue thread answers again");
+	d->stalled = 0;
+	notify_send(&d->notify, "WATCHDOG=1");
 }
 
 /*
@@ -324,7 +464,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if ((n = learn_expire(d->learn, clock_mono_ms())) > 0)
+	if ((n = learn_expire(d->v.learn, clock_mono_ms())) > 0)
 		log_debug("%zu learned address%s expired", n, n == 1 ? "" :
 		    "es");
 	if (time(NULL) - d->resolved >=
@@ -349,24 +489,25 @@ open_all(struct daemon *d, uid_t owner)
 		return (-1);
 	if (inject_open(&d->inject, c->mark_seen) == 0)
 		inject = &d->inject;
-	d->learn = learn_new(c->limit[LIMIT_LEARNED],
+	d->v.learn = learn_new(c->limit[LIMIT_LEARNED],
 	    c->limit[LIMIT_LEARN_HOLD]);
-	if ((d->procfd = queue_kernel_open()) == -1)
+	if ((d->v.procfd = queue_kernel_open()) == -1)
 		log_warn("/proc/net/netfilter/nfnetlink_queue (status and "
 		    "metrics will lack the kernel's queue counters)");
-	d->nworkers = c->qlast - c->qfirst + 1;
-	d->workers = xcalloc(d->nworkers, sizeof(*d->workers));
-	for (i = 0; i < d->nworkers; i++)
-		if ((d->workers[i] = worker_new(c->qfirst + i, c, &d->slot,
-		    d->events, inject, d->learn)) == NULL)
+	d->v.nworkers = c->qlast - c->qfirst + 1;
+	d->v.workers = xcalloc(d->v.nworkers, sizeof(*d->v.workers));
+	for (i = 0; i < d->v.nworkers; i++)
+		if ((d->v.workers[i] = worker_new(c->qfirst + i, c, &d->slot,
+		    d->events, inject, d->v.learn)) == NULL)
 			return (-1);
-	if (c->control_path != NULL && (d->control = control_open(d,
+	if (c->control_path != NULL && (d->control = control_open(&d->v,
 	    c->control_path, c->control_group, c->control_mode, owner)) ==
 	    NULL)
 		return (-1);
-	if (c->metrics_addr != NULL && (d->metrics = metrics_open(d,
+	if (c->metrics_addr != NULL && (d->metrics = metrics_open(&d->v,
 	    c->metrics_addr, c->metrics_port)) == NULL)
 		return (-1);
+	spare_hold(d);
 	return (0);
 }
 
@@ -392,21 +533,25 @@ close_all(struct daemon *d)
 {
 	unsigned	 i;
 
-	for (i = 0; i < d->nworkers; i++)
-		worker_free(d->workers[i]);
-	free(d->workers);
+	for (i = 0; i < d->v.nworkers; i++)
+		worker_free(d->v.workers[i]);
+	free(d->v.workers);
 	control_close(d->control);
 	metrics_close(d->metrics);
-	resolver_free(d->resolver);
-	d->resolver = NULL;
+	resolver_free(d->v.resolver);
+	d->v.resolver = NULL;
 	if (d->ev_tick != NULL)
 		event_free(d->ev_tick);
-	if (d->learn != NULL)
-		learn_free(d->learn);
+	if (d->v.learn != NULL)
+		learn_free(d->v.learn);
+	if (d->ev_watchdog != NULL)
+		event_free(d->ev_watchdog);
+	notify_close(&d->notify);
+	spare_release(d);
 	inject_close(&d->inject);
 	eventlog_close(d->events);
-	if (d->procfd != -1)
-		close(d->procfd);
+	if (d->v.procfd != -1)
+		close(d->v.procfd);
 }
 
 /*
@@ -425,8 +570,12 @@ run(struct daemon *d, int foreground)
 
 	if (evthread_use_pthreads() == -1)
 		fatalx("libevent threads");
-	priv_lookup(d->conf->user ? d->conf->user : EMBARGO_USER, &id);
-	if (open_all(d, id.found ? id.uid : geteuid()) == -1) {
+	if (priv_lookup(d->conf->user ? d->conf->user : EMBARGO_USER,
+	    d->conf->user != NULL, &id) == -1)
+		return (1);
+	/* the notify socket, made before the sandbox; -d under systemd */
+	if (notify_open(&d->notify, getenv("NOTIFY_SOCKET")) == -1 ||
+	    open_all(d, id.found ? id.uid : geteuid()) == -1) {
 		close_all(d);
 		return (1);
 	}
@@ -436,7 +585,7 @@ run(struct daemon *d, int foreground)
 		log_init(0, log_getverbose(), d->conf->facility);
 	}
 	signal(SIGPIPE, SIG_IGN);
-	d->started = time(NULL);
+	d->v.started = time(NULL);
 	if ((d->base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	for (i = 0; i < 5; i++) {
@@ -445,8 +594,8 @@ run(struct daemon *d, int foreground)
 			fatalx("signal events");
 	}
 	/* c-ares reads resolv.conf now, while it still may */
-	if (d->conf->resolve && (d->resolver = resolver_new(d->base,
-	    d->conf->resolver, d->learn, d->conf->mark_allow)) == NULL)
+	if (d->conf->resolve && (d->v.resolver = resolver_new(d->base,
+	    d->conf->resolver, d->v.learn, d->conf->mark_allow)) == NULL)
 		log_warnx("the lists' names will not be looked up");
 	d->ev_tick = event_new(d->base, -1, EV_PERSIST, on_tick, d);
 	if (d->ev_tick == NULL || event_add(d->ev_tick,
@@ -456,8 +605,8 @@ run(struct daemon *d, int foreground)
 	    (d->metrics != NULL && metrics_listen(d->metrics, d->base)) ||
 	    confine(d, &id) == -1)
 		rc = 1;
-	for (i = 0; rc == 0 && i < d->nworkers; i++)
-		if (worker_start(d->workers[i]) == -1)
+	for (i = 0; rc == 0 && i < d->v.nworkers; i++)
+		if (worker_start(d->v.workers[i]) == -1)
 			rc = 1;
 	if (rc == 0) {
 		log_info("started: queues %u-%u, %zu rules, mode %s",
@@ -465,10 +614,12 @@ run(struct daemon *d, int foreground)
 		    lists_rules(d->slot.cur->lists),
 		    d->conf->mode == MODE_AUDIT ? "audit" : "block");
 		resolve_lists(d);
+		watchdog_start(d);
+		notify_send(&d->notify, "READY=1");
 		event_base_dispatch(d->base);
 	}
-	for (i = 0; i < d->nworkers; i++)
-		worker_stop(d->workers[i]);
+	for (i = 0; i < d->v.nworkers; i++)
+		worker_stop(d->v.workers[i]);
 	report(d, "exiting; counters");
 	close_all(d);
 	for (i = 0; i < 5; i++)
@@ -488,8 +639,15 @@ main(int argc, char *argv[])
 
 	memset(&d, 0, sizeof(d));
 	d.conffile = EMBARGO_CONFFILE;
-	d.procfd = -1;
+	d.v.slot = &d.slot;
+	d.v.reload = reload;
+	d.v.reopen = reopen;
+	d.v.arg = &d;
+	d.v.procfd = -1;
 	d.inject.fd4 = d.inject.fd6 = -1;
+	d.notify.fd = -1;
+	for (ch = 0; ch < SPARE_FDS; ch++)
+		d.spare[ch] = -1;
 	while ((ch = getopt(argc, argv, "ac:df:L:nq:Tv")) != -1) {
 		switch (ch) {
 		case 'a':
@@ -542,7 +700,7 @@ main(int argc, char *argv[])
 		usage();
 	log_init(1, verbose, LOG_DAEMON);
 
-	if ((d.conf = load_conf(&d)) == NULL)
+	if ((d.v.conf = d.conf = load_conf(&d)) == NULL)
 		return (1);
 	if ((p = load_policy(d.conf)) == NULL) {
 		conf_free(d.conf);

@@ -1,8 +1,14 @@
 /*
  * metrics.c: the Prometheus text exposition format on GET /metrics,
- * served by libevent's evhttp on the main thread.  Off unless
- * configured; the configuration names the address, loopback in the
- * examples.
+ * served on the main thread.  Off unless configured; the configuration
+ * names the address, loopback in the examples.
+ *
+ * HTTP here is one request per connection: the request line is read,
+ * the headers are skipped up to the empty line, the answer carries
+ * Content-Length and "Connection: close".  That is all a scraper needs,
+ * and it lets server.c bound everything a client may hold: the
+ * connections, the time, and the request's size (METRICS_REQMAX), so
+ * an endless header line costs no more than that.
  */
 #include "config.h"
 
@@ -16,30 +22,38 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/event.h>
-#include <event2/http.h>
 
-#include "embargod.h"
 #include "flow.h"
 #include "learn.h"
+#include "lists.h"
 #include "log.h"
 #include "metrics.h"
+#include "policy.h"
 #include "queue.h"
 #include "resolve.h"
+#include "server.h"
+#include "view.h"
+#include "worker.h"
 #include "xmalloc.h"
 
+#define METRICS_REQMAX		8192	/* request line and headers */
+#define METRICS_DEADLINE	10	/* seconds for a whole exchange */
+#define METRICS_CLIENTS		16	/* connections at once */
+
 struct metrics {
-	struct daemon	*d;
+	struct view	*v;
 	int		 fd;
-	struct evhttp	*http;
+	struct server	*srv;
 };
 
-static void	serve(struct evhttp_request *, void *);
+static void	serve(void *, char *, size_t, struct evbuffer *);
+static void	reply(struct evbuffer *, int, const char *, struct evbuffer *);
+static void	add_side(struct evbuffer *, const struct view *);
 static void	counter_family(struct evbuffer *, const char *, const char *,
 		    const char *);
 static void	add_stats(struct evbuffer *, const struct stats *);
-static void	add_lists(struct evbuffer *, struct daemon *);
-static void	add_queues(struct evbuffer *, struct daemon *);
+static void	add_lists(struct evbuffer *, const struct view *);
+static void	add_queues(struct evbuffer *, const struct view *);
 
 /* Counters that are one family with a label, in stats order. */
 static const struct {
@@ -183,9 +197,9 @@ add_stats(struct evbuffer *b, const struct stats *s)
 
 /* Label values are list names: [a-z0-9._-], nothing to escape. */
 static void
-add_lists(struct evbuffer *b, struct daemon *d)
+add_lists(struct evbuffer *b, const struct view *d)
 {
-	const struct lists	*ls = d->slot.cur->lists;
+	const struct lists	*ls = d->slot->cur->lists;
 	uint64_t		 ok, failed;
 	size_t			 i;
 
@@ -242,7 +256,7 @@ add_lists(struct evbuffer *b, struct daemon *d)
  * left out rather than shown as zeros.
  */
 static void
-add_queues(struct evbuffer *b, struct daemon *d)
+add_queues(struct evbuffer *b, const struct view *d)
 {
 	struct queue_kstats	 k[64];
 	uint32_t		 flows[64];
@@ -286,20 +300,78 @@ flows:
 		    d->workers[i]->num, flows[i]);
 }
 
+/* Each side path's connections, by what became of them. */
 static void
-serve(struct evhttp_request *req, void *arg)
+add_side(struct evbuffer *b, const struct view *v)
 {
-	struct daemon	*d = arg;
+	const struct server	*srv[2] = { v->control, v->metrics };
+	const char		*name[2] = { "control", "metrics" };
+	struct server_counts	 n[2];
+	int			 i, k;
+
+	for (i = 0; i < 2; i++)
+		server_counts(srv[i], &n[i]);
+	counter_family(b, "embargo_side_connections_total", "counter",
+	    "Connections to the control socket and the metrics endpoint, by "
+	    "what became of them.");
+	for (i = 0; i < 2; i++)
+		for (k = 0; srv[i] != NULL && k < SERVER_COUNT_MAX; k++)
+			evbuffer_add_printf(b, "embargo_side_connections_total"
+			    "{server=\"%s\",result=\"%s\"} %" PRIu64 "\n",
+			    name[i], server_count_name((enum server_count)k),
+			    n[i].c[k]);
+	counter_family(b, "embargo_side_connections", "gauge",
+	    "Connections open now, of at most the cap.");
+	for (i = 0; i < 2; i++)
+		if (srv[i] != NULL)
+			evbuffer_add_printf(b, "embargo_side_connections"
+			    "{server=\"%s\"} %u\n", name[i], n[i].open);
+}
+
+/* An HTTP/1.1 answer that ends the connection; body may be NULL. */
+static void
+reply(struct evbuffer *out, int code, const char *reason,
+    struct evbuffer *body)
+{
+	size_t	 len = body ? evbuffer_get_length(body) : strlen(reason) + 1;
+
+	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
+	    "Content-Length: %zu\r\nConnection: close\r\n\r\n", code, reason,
+	    body ? "text/plain; version=0.0.4" : "text/plain", len);
+	if (body != NULL)
+		evbuffer_add_buffer(out, body);
+	else
+		evbuffer_add_printf(out, "%s\n", reason);
+}
+
+/* One request: its line is "GET /metrics HTTP/1.x"; the rest is skipped. */
+static void
+serve(void *arg, char *req, size_t len, struct evbuffer *out)
+{
+	struct view	*d = arg;
 	struct evbuffer	*b;
 	struct stats	 sum;
+	char		*save = NULL, *method, *uri;
 
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET ||
-	    strcmp(evhttp_request_get_uri(req), "/metrics") != 0) {
-		evhttp_send_error(req, HTTP_NOTFOUND, "only GET /metrics");
+	(void)len;
+	req[strcspn(req, "\r\n")] = '\0';
+	method = strtok_r(req, " ", &save);
+	uri = strtok_r(NULL, " ", &save);
+	if (method == NULL || uri == NULL || strtok_r(NULL, " ", &save) ==
+	    NULL) {
+		reply(out, 400, "Bad Request", NULL);
+		return;
+	}
+	if (strcmp(method, "GET") != 0) {
+		reply(out, 405, "Method Not Allowed", NULL);
+		return;
+	}
+	if (strcmp(uri, "/metrics") != 0) {
+		reply(out, 404, "Not Found", NULL);
 		return;
 	}
 	b = evbuffer_new();
-	daemon_stats(d, &sum);
+	view_stats(d, &sum);
 	counter_family(b, "embargo_info", "gauge", "Version, always 1.");
 	evbuffer_add_printf(b, "embargo_info{version=\"%s\"} 1\n",
 	    PACKAGE_VERSION);
@@ -310,15 +382,14 @@ serve(struct evhttp_request *req, void *arg)
 	add_stats(b, &sum);
 	add_lists(b, d);
 	add_queues(b, d);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "text/plain; version=0.0.4");
-	evhttp_send_reply(req, HTTP_OK, "OK", b);
+	add_side(b, d);
+	reply(out, 200, "OK", b);
 	evbuffer_free(b);
 }
 
 /* Bind the listening socket (start-up, before privileges go). */
 struct metrics *
-metrics_open(struct daemon *d, const char *addr, unsigned port)
+metrics_open(struct view *d, const char *addr, unsigned port)
 {
 	struct sockaddr_storage	 ss;
 	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
@@ -341,12 +412,12 @@ metrics_open(struct daemon *d, const char *addr, unsigned port)
 		return (NULL);
 	}
 	m = xcalloc(1, sizeof(*m));
-	m->d = d;
+	m->v = d;
 	if ((m->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
 	    SOCK_NONBLOCK, 0)) == -1 ||
 	    setsockopt(m->fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) ==
 	    -1 || bind(m->fd, (struct sockaddr *)&ss, len) == -1 ||
-	    listen(m->fd, 16) == -1) {
+	    listen(m->fd, 64) == -1) {
 		log_warn("metrics listen %s port %u", addr, port);
 		if (m->fd != -1)
 			close(m->fd);
@@ -360,14 +431,19 @@ metrics_open(struct daemon *d, const char *addr, unsigned port)
 int
 metrics_listen(struct metrics *m, struct event_base *base)
 {
-	if ((m->http = evhttp_new(base)) == NULL ||
-	    evhttp_accept_socket(m->http, m->fd) == -1) {
-		log_warnx("metrics: evhttp");
+	struct server_conf	 sc = {
+		.name = "metrics",
+		.clients = METRICS_CLIENTS,
+		.deadline = METRICS_DEADLINE,
+		.request_max = METRICS_REQMAX,
+		.end = "\r\n\r\n",
+		.answer = serve,
+		.arg = m->v,
+	};
+
+	if ((m->srv = server_new(base, m->fd, &sc)) == NULL)
 		return (-1);
-	}
-	evhttp_set_allowed_methods(m->http, EVHTTP_REQ_GET);
-	evhttp_set_timeout(m->http, 10);
-	evhttp_set_gencb(m->http, serve, m->d);
+	m->v->metrics = m->srv;
 	return (0);
 }
 
@@ -376,8 +452,8 @@ metrics_close(struct metrics *m)
 {
 	if (m == NULL)
 		return;
-	if (m->http != NULL)
-		evhttp_free(m->http);	/* closes the socket */
+	if (m->srv != NULL)
+		server_free(m->srv);	/* closes the socket */
 	else
 		close(m->fd);
 	free(m);

@@ -4,11 +4,11 @@
 #ifndef EMBARGO_METRICS_H
 #define EMBARGO_METRICS_H
 
-struct daemon;
 struct event_base;
 struct metrics;
+struct view;
 
-struct metrics	*metrics_open(struct daemon *, const char *, unsigned);
+struct metrics	*metrics_open(struct view *, const char *, unsigned);
 int		 metrics_listen(struct metrics *, struct event_base *);
 void		 metrics_close(struct metrics *);
 

@@ -38,22 +38,53 @@
 
 static int	set_caps(uint32_t);
 
-/* Look the user up; a missing user is reported, not fatal. */
+/*
+ * Who the daemon becomes, started as root.  The configured user, or
+ * when it does not exist nobody (and nogroup, where there is one) with
+ * a warning: a missing account must not leave the daemon uid 0, which
+ * can write the system's files even without capabilities, and refusing
+ * to start would leave the network unfiltered over a typing error.
+ * Root only when the configuration says "user root" (written): never
+ * by default, nor because an account of another name has uid 0.
+ * Returns -1 after logging when no unprivileged identity can be had;
+ * start-up stops then.  Started unprivileged (systemd), there is
+ * nothing to look up.
+ */
 int
-priv_lookup(const char *user, struct priv_id *id)
+priv_lookup(const char *user, int written, struct priv_id *id)
 {
 	struct passwd	*pw;
+	struct group	*gr;
 
 	memset(id, 0, sizeof(*id));
 	if (geteuid() != 0)
-		return (-1);	/* started as its user already (systemd) */
-	errno = 0;
+		return (0);	/* started as its user already (systemd) */
 	if ((pw = getpwnam(user)) == NULL) {
-		log_warnx("user %s does not exist: staying uid %ld with only "
-		    "the capabilities needed (create it: useradd --system %s)",
-		    user, (long)geteuid(), user);
+		if ((pw = getpwnam(PRIV_FALLBACK_USER)) == NULL ||
+		    pw->pw_uid == 0) {
+			log_warnx("user %s does not exist, nor a user %s to "
+			    "run as instead: refusing to run as root (create "
+			    "it: useradd --system %s)", user,
+			    PRIV_FALLBACK_USER, user);
+			return (-1);
+		}
+		log_warnx("user %s does not exist; running as %s instead "
+		    "(create it: useradd --system %s)", user,
+		    PRIV_FALLBACK_USER, user);
+		id->found = 1;
+		id->uid = pw->pw_uid;
+		id->gid = (gr = getgrnam(PRIV_FALLBACK_GROUP)) != NULL ?
+		    gr->gr_gid : pw->pw_gid;
+		return (0);
+	}
+	if (pw->pw_uid == 0 && (!written || strcmp(user, "root") != 0)) {
+		log_warnx("user %s has uid 0: refusing to run as root unless "
+		    "the configuration says \"user root\"", user);
 		return (-1);
 	}
+	if (pw->pw_uid == 0)
+		log_warnx("running as root, as configured (\"user root\"), "
+		    "with only the capabilities needed");
 	id->found = 1;
 	id->uid = pw->pw_uid;
 	id->gid = pw->pw_gid;
@@ -75,7 +106,7 @@ set_caps(uint32_t keep)
 }
 
 /*
- * Switch to id (when found and we are root) keeping CAP_NET_ADMIN, and
+ * Switch to id (when we are root: it must be found) keeping CAP_NET_ADMIN, and
  * CAP_NET_RAW when raw is set.  Returns -1 after logging: start-up must
  * not go on half-privileged.
  */
@@ -96,7 +127,11 @@ priv_drop(const struct priv_id *id, int raw)
 					return (-1);
 				}
 	}
-	if (geteuid() == 0 && id->found) {
+	if (geteuid() == 0 && !id->found) {
+		log_warnx("no user to switch to: refusing to stay root");
+		return (-1);
+	}
+	if (geteuid() == 0) {
 		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1 ||
 		    setgroups(1, &id->gid) == -1 ||
 		    setresgid(id->gid, id->gid, id->gid) == -1 ||

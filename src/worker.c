@@ -127,6 +127,7 @@ worker_tick(evutil_socket_t fd, short what, void *arg)
 	w->in.now_ms = clock_mono_ms();
 	inspect_expire(&w->in);
 	pthread_mutex_unlock(&w->lock);
+	atomic_store(&w->beat, w->in.now_ms);
 }
 
 static void *
@@ -157,6 +158,7 @@ worker_start(struct worker *w)
 	    event_add(w->ev_read, NULL) == -1 ||
 	    event_add(w->ev_tick, &tick) == -1)
 		fatalx("queue %u: events", w->num);
+	atomic_store(&w->beat, clock_mono_ms());
 	if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
 		log_warnx("queue %u: cannot start its thread", w->num);
 		return (-1);

@@ -6,6 +6,7 @@
 #define EMBARGO_WORKER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "conf.h"
@@ -41,6 +42,8 @@ struct worker {
 	pthread_mutex_t		 lock;
 	struct top		 top_names;
 	struct top		 top_clients;
+	/* The thread's last timer tick (clock_mono_ms): the watchdog's. */
+	_Atomic uint64_t	 beat;
 };
 
 struct worker	*worker_new(unsigned, const struct conf *,

@@ -18,16 +18,22 @@ topo_up
 dns_up
 tls_up
 
+# The daemon runs as nobody (never as root), which must reach its
+# socket's directory and reopen the event file in a directory of its own.
+id nobody >/dev/null 2>&1 || skip "no user nobody"
+chmod 755 "$EMBT_TMP"
+mkdir "$EMBT_TMP/log" && chown nobody "$EMBT_TMP/log"
 CONF=$EMBT_TMP/embargod.conf
-EVENTS=$EMBT_TMP/events.json
+EVENTS=$EMBT_TMP/log/events.json
 LOG=$EMBT_TMP/embargod.log
 cat >"$CONF" <<CONF
 lists-dir "$top_srcdir/lists"
 list kaspersky-update "kaspersky-update.list"
 list kaspersky-ksn "kaspersky-ksn.list"
 queue 0-1
+user nobody
 events "$EVENTS"
-control socket "$EMBT_TMP/ctl.sock"
+control socket "$EMBT_TMP/run/ctl.sock"
 resolver $S4
 CONF
 DPID=
@@ -81,7 +87,7 @@ check "host: blocked SNI fails" fails tls_ok dnl-03.geo.kaspersky.com
 # resolver and answered: the lookup passed the daemon's own rules
 lookups_answered() {
 	n=0
-	until in_client "$EMBARGOCTL" -s "$EMBT_TMP/ctl.sock" status |
+	until in_client "$EMBARGOCTL" -s "$EMBT_TMP/run/ctl.sock" status |
 	    grep -q 'lookups of list names: [1-9][0-9]* answered'; do
 		n=$((n + 1))
 		[ $n -le 50 ] || return 1

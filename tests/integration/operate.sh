@@ -119,17 +119,40 @@ check "top: the blocked name and its client" sh -c "'$CTL' -s '$SOCK' -j top |
     python3 -c 'import json,sys; d=json.load(sys.stdin);
 assert d[\"names\"][0][\"key\"] == \"s12.upd.kaspersky.com\", d
 assert {c[\"key\"] for c in d[\"clients\"]} == {\"10.77.1.2\", \"10.77.1.60\"}, d'"
-# a TCP connection that sends nothing stays an open flow
-in_client python3 -c 'import socket,time
-s = socket.create_connection(("10.77.2.2", 443)); time.sleep(3)' &
+# a TCP connection that sends nothing stays an open flow.  The client
+# says when it is connected and holds the connection until told to go,
+# so neither a slow start nor a slow check can race the other.
+in_client python3 -c 'import socket, sys, time
+s = socket.create_connection(("10.77.2.2", 443))
+open(sys.argv[1], "w").close()
+time.sleep(30)' "$EMBT_TMP/held" &
 HOLD=$!
-sleep 1
-check "flows shows the open connection" sh -c "'$CTL' -s '$SOCK' flows |
-    grep -q 'open .*10.77.1.2 port [0-9]* -> 10.77.2.2 port 443'"
+until_true() {	# command...: true within 10 s
+	n=0
+	until "$@"; do
+		n=$((n + 1)); [ $n -le 100 ] || return 1; sleep 0.1
+	done
+}
+flow_listed() {
+	ctl flows | grep -q 'open .*10.77.1.2 port [0-9]* -> 10.77.2.2 port 443'
+}
+until_true test -e "$EMBT_TMP/held" || setup_error "no connection to 10.77.2.2:443"
+check "flows shows the open connection" until_true flow_listed
+check "flows has a header line" sh -c "'$CTL' -s '$SOCK' flows |
+    head -1 | grep -q '^QUEUE PROTO STATE'"
 check "flows -j parses" json_ok flows
-wait $HOLD
+kill $HOLD 2>/dev/null; wait $HOLD 2>/dev/null
+check "top has a header line" sh -c "'$CTL' -s '$SOCK' top |
+    sed -n 2p | grep -q 'MATCHES  NAME'"
 check "an unknown command is an error, exit 1" sh -c \
     "'$CTL' -s '$SOCK' frobnicate >/dev/null; test \$? -eq 1"
+check "an extra argument is refused, exit 1" sh -c \
+    "'$CTL' -s '$SOCK' status now >'$EMBT_TMP/extra.out'; test \$? -eq 1"
+check "an extra argument: the usage comes back" \
+    grep -q '^usage: status$' "$EMBT_TMP/extra.out"
+check "status -j: the control socket's connections" sh -c "'$CTL' -s '$SOCK' -j status |
+    python3 -c 'import json,sys; c=json.load(sys.stdin)[\"control\"];
+assert c[\"clients\"] == 16 and c[\"open\"] == 1 and c[\"answered\"] >= 5, c'"
 
 # reload: a changed list takes effect on real traffic
 check "before: www.example.org resolves" resolves www.example.org
@@ -153,6 +176,19 @@ mv "$EVENTS" "$EVENTS.1"
 check "embargoctl reopen" sh -c "'$CTL' -s '$SOCK' reopen | grep -q reopened"
 resolves ds.kaspersky.com
 check "events go to the new file" grep -q '"name":"ds.kaspersky.com"' "$EVENTS"
+# a reopen that fails (the directory no longer writable by the daemon's
+# user) is said to fail: in the log for SIGUSR1, and in status
+chown root "$EMBT_TMP/log" && chmod 755 "$EMBT_TMP/log"
+mv "$EVENTS" "$EVENTS.2"
+kill -USR1 "$DPID"
+check "SIGUSR1: a failed reopen is logged as failed" wait_log 'event file NOT reopened'
+check "SIGUSR1: status says the reopen FAILED" sh -c "'$CTL' -s '$SOCK' status |
+    grep -q 'last event file reopen: FAILED'"
+check "embargoctl reopen fails, exit 1" fails ctl reopen
+chown nobody "$EMBT_TMP/log"
+check "embargoctl reopen works again" sh -c "'$CTL' -s '$SOCK' reopen | grep -q reopened"
+check "status says the reopen is ok" sh -c "'$CTL' -s '$SOCK' status |
+    grep -q 'last event file reopen: ok'"
 
 # metrics: exact values after the traffic above (3 blocked queries:
 # s12, www.example.org twice; ds; the audit one is not a block)
@@ -173,15 +209,44 @@ check "metrics: exempt packets counted" \
 check "metrics: only GET /metrics" sh -c "test \"\$(ip netns exec $NS_G curl -s \
     -o /dev/null -w '%{http_code}' http://127.0.0.1:9469/other)\" = 404"
 
-# who may use the socket: root and the socket's group, not nobody
+# who may use the socket: root and the socket's group, not nobody.
+# nobody runs copies of the programs in the test's own directory: the
+# checkout may be where nobody cannot reach (a home directory of mode
+# 0700, as Debian creates them).
+BIN=$EMBT_TMP/bin
+mkdir "$BIN" && cp "$CTL" "$EMBARGOD" "$BIN"/ && chmod 755 "$BIN" "$BIN"/*
 check "the socket is mode 0660" test "$(stat -c %a "$SOCK")" = 660
-su nobody -s /bin/sh -c "'$CTL' -s '$SOCK' status" >/dev/null 2>&1
+su nobody -s /bin/sh -c "'$BIN/embargoctl' -s '$SOCK' status" >/dev/null 2>&1
 check "nobody may not use it (exit 3)" test $? -eq 3
 
 kill "$DPID"; wait "$DPID"; DPID=
 ctl status >/dev/null 2>"$EMBT_TMP/ctl.err"
 check "no daemon: embargoctl exits 3" test $? -eq 3
 check "no daemon: it says so" grep -q 'is embargod running?' "$EMBT_TMP/ctl.err"
+
+# never uid 0 by accident: a configured user that does not exist gives
+# way to nobody, with a warning; root only when written
+priv_start() {	# user: start with it, wait until started
+	sed "s/^user nobody$/user $1/" "$CONF" >"$EMBT_TMP/priv.conf"
+	chmod 644 "$EMBT_TMP/priv.conf"
+	: >"$LOG"
+	ip netns exec "$NS_G" "$EMBARGOD" -d -f "$EMBT_TMP/priv.conf" >"$LOG" 2>&1 &
+	DPID=$!
+	wait_log 'started:' || setup_error "embargod, user $1: $(cat "$LOG")"
+}
+priv_start embt-no-such-user
+check "missing user: runs as nobody" test "$(st Uid)" = "$(id -u nobody)"
+check "missing user: the gid is nogroup's" test "$(st Gid | cut -f1)" = \
+    "$(getent group nogroup | cut -d: -f3 || id -g nobody)"
+check "missing user: a warning names both" \
+    grep -q 'user embt-no-such-user does not exist; running as nobody' "$LOG"
+check "missing user: still blocks" fails resolves s12.upd.kaspersky.com
+kill "$DPID"; wait "$DPID"; DPID=
+priv_start root
+check "user root, written: uid 0" test "$(st Uid | cut -f1)" = 0
+check "user root: still only CAP_NET_ADMIN" test "$(st CapEff)" = 0000000000001000
+check "user root: a warning" grep -q 'running as root' "$LOG"
+kill "$DPID"; wait "$DPID"; DPID=
 
 # started unprivileged with CAP_NET_ADMIN alone, as the systemd unit
 # does: no user to look up, no raw sockets, and the kernel's queue table
@@ -194,7 +259,7 @@ chmod 644 "$UNP/embargod.conf"
 : >"$LOG"
 ip netns exec "$NS_G" setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
     --inh-caps=+net_admin --ambient-caps=+net_admin \
-    "$EMBARGOD" -d -f "$UNP/embargod.conf" >"$LOG" 2>&1 &
+    "$BIN/embargod" -d -f "$UNP/embargod.conf" >"$LOG" 2>&1 &
 DPID=$!
 wait_log 'started:' || setup_error "embargod as nobody: $(cat "$LOG")"
 check "unprivileged: no user lookup warning" fails grep -q 'does not exist' "$LOG"

@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <sched.h>
@@ -129,7 +130,7 @@ dropped(void)
 	struct priv_id	 id;
 	char		 buf[64];
 
-	if (priv_lookup("nobody", &id) == -1 || priv_drop(&id, 0) == -1)
+	if (priv_lookup("nobody", 1, &id) == -1 || priv_drop(&id, 0) == -1)
 		return (1);
 	if (getuid() != id.uid || geteuid() != id.uid || getgid() != id.gid)
 		return (2);
@@ -159,7 +160,7 @@ dropped_raw(void)
 	struct priv_id	 id;
 	char		 buf[64];
 
-	if (priv_lookup("nobody", &id) == -1 || priv_drop(&id, 1) == -1)
+	if (priv_lookup("nobody", 1, &id) == -1 || priv_drop(&id, 1) == -1)
 		return (1);
 	if (status_field("CapEff", buf, sizeof(buf)) == -1 ||
 	    strcmp(buf, "0000000000003000") != 0)
@@ -428,6 +429,32 @@ test_privileges(void **state)
 	in_child(dropped_raw);
 }
 
+/*
+ * Who the daemon becomes: a missing user gives way to nobody, uid 0
+ * only for "user root" written, and an unwritten default that names a
+ * uid-0 account is refused.
+ */
+static void
+test_lookup(void **state)
+{
+	struct priv_id	 id;
+	struct passwd	*pw;
+
+	(void)state;
+	if (geteuid() != 0 || (pw = getpwnam("nobody")) == NULL)
+		skip();
+	assert_int_equal(priv_lookup("embt-no-such-user", 0, &id), 0);
+	assert_true(id.found);
+	assert_int_equal(id.uid, pw->pw_uid);
+	assert_int_not_equal(id.uid, 0);
+	assert_int_equal(priv_lookup("root", 0, &id), -1);
+	assert_int_equal(priv_lookup("root", 1, &id), 0);
+	assert_true(id.found);
+	assert_int_equal(id.uid, 0);
+	assert_int_equal(priv_lookup("nobody", 0, &id), 0);
+	assert_int_equal(id.uid, pw->pw_uid);
+}
+
 int
 main(void)
 {
@@ -435,6 +462,7 @@ main(void)
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_seccomp),
 		cmocka_unit_test(test_privileges),
+		cmocka_unit_test(test_lookup),
 	};
 	int	 rc;
 
