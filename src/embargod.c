@@ -34,6 +34,7 @@
 #include "policy.h"
 #include "priv.h"
 #include "queue.h"
+#include "replay.h"
 #include "resolve.h"
 #include "sandbox.h"
 #include "stats.h"
@@ -69,8 +70,9 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: %s [-adnv] [-f file] [-L dir] [-q queue[-last]]\n"
-	    "       %s [-v] [-f file] [-L dir] -T name ...\n", __progname,
-	    __progname);
+	    "       %s [-v] [-f file] [-L dir] -T name ...\n"
+	    "       %s [-av] [-f file] [-L dir] -r capture [capture ...]\n",
+	    __progname, __progname, __progname);
 	exit(1);
 }
 
@@ -491,12 +493,13 @@ main(int argc, char *argv[])
 	struct policy	*p;
 	int		 ch, foreground = 0, checkonly = 0, testmode = 0;
 	int		 verbose = 0, rc;
+	char		*capture = NULL;
 
 	memset(&d, 0, sizeof(d));
 	d.conffile = EMBARGO_CONFFILE;
 	d.procfd = -1;
 	d.inject.fd4 = d.inject.fd6 = -1;
-	while ((ch = getopt(argc, argv, "adf:L:nq:Tv")) != -1) {
+	while ((ch = getopt(argc, argv, "adf:L:nq:r:Tv")) != -1) {
 		switch (ch) {
 		case 'a':
 			d.audit = 1;
@@ -523,6 +526,9 @@ main(int argc, char *argv[])
 			}
 			d.qflag = 1;
 			break;
+		case 'r':
+			capture = optarg;
+			break;
 		case 'T':
 			testmode = 1;
 			break;
@@ -535,9 +541,11 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if ((testmode && argc == 0) || (!testmode && argc != 0))
+	if ((testmode && argc == 0) || (!testmode && capture == NULL &&
+	    argc != 0) || (capture != NULL && (testmode || checkonly)))
 		usage();
-	log_init(1, verbose, LOG_DAEMON);
+	/* a replay's per-event log lines only with -v: stdout has them */
+	log_init(1, capture != NULL ? verbose - 1 : verbose, LOG_DAEMON);
 
 	if ((d.conf = load_conf(&d)) == NULL)
 		return (1);
@@ -549,6 +557,15 @@ main(int argc, char *argv[])
 		rc = check(d.conf, p->lists);
 	else if (testmode)
 		rc = test_names(p->lists, argc, argv);
+	else if (capture != NULL) {
+		/* -r: no queues, sockets or privileges; argv has more files */
+		char	**files = xcalloc((size_t)argc + 1, sizeof(*files));
+
+		files[0] = capture;
+		memcpy(files + 1, argv, (size_t)argc * sizeof(*files));
+		rc = replay_run(d.conf, p, files, argc + 1);
+		free(files);
+	}
 	else {
 		policy_slot_init(&d.slot, policy_ref(p));
 		rc = run(&d, foreground);

@@ -123,6 +123,8 @@ inspect_event(struct inspect *in, struct event *e, const struct decision *d)
 	e->category = d->list->category;
 	e->queue = in->queue;
 	e->time_ms = in->wall_ms;
+	e->capture = in->capture;
+	e->packet = in->capture_packet;
 	switch (d->action) {
 	case EVENT_BLOCK:
 		stats_inc(in->stats, STAT_EVENT_BLOCK);

@@ -39,6 +39,8 @@ struct inspect {
 	struct learn		*learn;		/* shared; NULL: none */
 	int			 reject;	/* the current packet's */
 	int			 refuse;	/* ... answered REFUSED */
+	const char		*capture;	/* embargod -r: the file */
+	uint64_t		 capture_packet; /* ... the packet's number */
 };
 
 void		 inspect_init(struct inspect *, const struct conf *,
