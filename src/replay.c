@@ -38,6 +38,7 @@
 #define CONN_UDP_IDLE_MS	(120 * 1000)
 #define EXPIRE_EVERY_MS		1000		/* flows and learned addresses */
 #define CONN_EXPIRE_EVERY_MS	(10 * 1000)
+#define CONN_MIN		262144		/* nf_conntrack_max's order */
 
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2	276
@@ -489,6 +490,8 @@ replay_run(const struct conf *conf, struct policy *p, char **files, int n)
 	    conf->limit[LIMIT_LEARN_HOLD]);
 	r->in.learn = r->learn;
 	r->conns.max = conf->limit[LIMIT_FLOWS] * 4;
+	if (r->conns.max < CONN_MIN)
+		r->conns.max = CONN_MIN;
 	for (r->conns.nbuckets = 1; r->conns.nbuckets < r->conns.max;
 	    r->conns.nbuckets <<= 1)
 		;
