@@ -73,7 +73,7 @@ in_gw "$FIREWALL" -m gateway -q 0 -b iptables start ||
     setup_error "embargo-firewall start failed"
 # g1 only: on "any" each forwarded packet would be seen twice.  Not
 # through in_gw: $! must be tcpdump itself (ip netns exec execs it).
-ip netns exec "$NS_G" tcpdump -i g1 -s 0 -U -w "$CAP" \
+ip netns exec "$NS_G" tcpdump -i g1 -s 0 -U --immediate-mode -w "$CAP" \
     >"$EMBT_TMP/tcpdump.log" 2>&1 &
 TPID=$!
 n=0
@@ -102,7 +102,7 @@ check "http6: blocked" fails http_ok $S6 s12.upd.kaspersky.com
 check "http6: audited" http_ok $S6 activation-v2.kaspersky.com
 
 embt_daemon_stop -TERM
-sleep 0.3
+sleep 1		# the last packets on their way to the file
 kill -TERM "$TPID"
 wait "$TPID" 2>/dev/null
 TPID=
