@@ -565,8 +565,7 @@ main(int argc, char *argv[])
 		memcpy(files + 1, argv, (size_t)argc * sizeof(*files));
 		rc = replay_run(d.conf, p, files, argc + 1);
 		free(files);
-	}
-	else {
+	} else {
 		policy_slot_init(&d.slot, policy_ref(p));
 		rc = run(&d, foreground);
 		policy_slot_clear(&d.slot);
