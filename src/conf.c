@@ -93,6 +93,9 @@ static void	parse_file(struct parser *, const char *, const char *);
 static void	parse_queue(struct parser *);
 static void	parse_default_verdict(struct parser *);
 static void	parse_fail_open(struct parser *);
+static void	parse_verdict(struct parser *);
+static void	parse_malformed(struct parser *);
+static void	parse_exception(struct parser *);
 static void	parse_mark(struct parser *);
 static void	parse_limit(struct parser *);
 static void	parse_events(struct parser *);
@@ -131,6 +134,7 @@ static const struct keyword keywords[] = {
 	{ "control",	parse_control },
 	{ "default-verdict", parse_default_verdict },
 	{ "events",	parse_events },
+	{ "exception",	parse_exception },
 	{ "fail-open",	parse_fail_open },
 	{ "include",	parse_include },
 	{ "iplist",	parse_list },
@@ -138,6 +142,7 @@ static const struct keyword keywords[] = {
 	{ "list",	parse_list },
 	{ "lists-dir",	parse_listsdir },
 	{ "log",	parse_log },
+	{ "malformed",	parse_malformed },
 	{ "mark",	parse_mark },
 	{ "metrics",	parse_metrics },
 	{ "mode",	parse_mode },
@@ -147,6 +152,7 @@ static const struct keyword keywords[] = {
 	{ "reject",	parse_reject },
 	{ "resolver",	parse_resolver },
 	{ "user",	parse_user },
+	{ "verdict",	parse_verdict },
 };
 
 static const struct {
@@ -582,6 +588,66 @@ parse_default_verdict(struct parser *ps)
 		return;
 	}
 	ps->conf->default_drop = (ps->tok[1].s[0] == 'd');
+}
+
+/* verdict repeat | accept: how a judged packet leaves the queue */
+static void
+parse_verdict(struct parser *ps)
+{
+	if (ps->ntok != 2 || (strcmp(ps->tok[1].s, "repeat") != 0 &&
+	    strcmp(ps->tok[1].s, "accept") != 0)) {
+		conf_error(ps, "usage: verdict repeat | accept");
+		return;
+	}
+	ps->conf->verdict_accept = (ps->tok[1].s[0] == 'a');
+}
+
+/* malformed block | default: what a name that is not clean gets */
+static void
+parse_malformed(struct parser *ps)
+{
+	if (ps->ntok != 2 || (strcmp(ps->tok[1].s, "block") != 0 &&
+	    strcmp(ps->tok[1].s, "default") != 0)) {
+		conf_error(ps, "usage: malformed block | default");
+		return;
+	}
+	ps->conf->malformed_block = (ps->tok[1].s[0] == 'b');
+}
+
+/* exception kind|all guard | pass | drop | reject */
+static void
+parse_exception(struct parser *ps)
+{
+	int	 k, a;
+
+	if (ps->ntok != 3) {
+		conf_error(ps, "usage: exception kind guard | pass | drop | "
+		    "reject");
+		return;
+	}
+	for (a = EXCA_GUARD; a <= EXCA_REJECT &&
+	    strcmp(ps->tok[2].s, conf_exc_action_name(a)) != 0; a++)
+		;
+	if (a > EXCA_REJECT) {
+		conf_error(ps, "exception: unknown action \"%s\" (guard, pass, "
+		    "drop or reject)", ps->tok[2].s);
+		return;
+	}
+	if (strcmp(ps->tok[1].s, "all") == 0) {
+		for (k = 0; k < EXC_MAX; k++)
+			ps->conf->exception[k] = (uint8_t)a;
+		return;
+	}
+	for (k = 0; k < EXC_MAX &&
+	    strcmp(ps->tok[1].s, conf_exception_name(k)) != 0; k++)
+		;
+	if (k == EXC_MAX) {
+		conf_error(ps, "exception: unknown kind \"%s\" (gather-buffers, "
+		    "gather-bytes, segments, overlap, midstream, malformed or "
+		    "all)", ps->tok[1].s);
+		return;
+	}
+	ps->conf->exception[k] = (uint8_t)a;
 }
 
 /* fail-open yes | no */
@@ -1057,6 +1123,8 @@ conf_new(const char *path, const char *listsdir)
 	conf->reject_ttl = 10;
 	conf->resolve = 1;
 	conf->refuse_svcb = 1;
+	/* copies that differ cannot be judged by one of them: drop */
+	conf->exception[EXC_OVERLAP] = EXCA_DROP;
 	return (conf);
 }
 
@@ -1171,6 +1239,28 @@ conf_action_name(enum conf_action a)
 }
 
 const char *
+conf_exception_name(enum conf_exception k)
+{
+	static const char *const names[EXC_MAX] = {
+		[EXC_GATHER_BUFFERS] = "gather-buffers",
+		[EXC_GATHER_BYTES] = "gather-bytes",
+		[EXC_SEGMENTS] = "segments",
+		[EXC_OVERLAP] = "overlap",
+		[EXC_MIDSTREAM] = "midstream",
+		[EXC_MALFORMED] = "malformed",
+	};
+
+	return ((unsigned)k < EXC_MAX ? names[k] : "?");
+}
+
+const char *
+conf_exc_action_name(enum conf_exc_action a)
+{
+	return (a == EXCA_PASS ? "pass" : a == EXCA_DROP ? "drop" :
+	    a == EXCA_REJECT ? "reject" : "guard");
+}
+
+const char *
 conf_client_name(enum client_policy p)
 {
 	return (p == CLIENT_EXEMPT ? "exempt" : p == CLIENT_AUDIT ? "audit" :
@@ -1229,6 +1319,12 @@ conf_print(FILE *f, const struct conf *c)
 	fprintf(f, "default-verdict %s\n", c->default_drop ? "drop" :
 	    "accept");
 	fprintf(f, "fail-open %s\n", c->fail_open ? "yes" : "no");
+	fprintf(f, "verdict %s\n", c->verdict_accept ? "accept" : "repeat");
+	fprintf(f, "malformed %s\n", c->malformed_block ? "block" :
+	    "default");
+	for (k = 0; k < EXC_MAX; k++)
+		fprintf(f, "exception %s %s\n", conf_exception_name(k),
+		    conf_exc_action_name(c->exception[k]));
 	fprintf(f, "mark mask 0x%08x seen 0x%08x allow 0x%08x block 0x%08x\n",
 	    c->mark_mask, c->mark_seen, c->mark_allow, c->mark_block);
 	for (k = 0; k < LIMIT_MAX; k++)

@@ -37,6 +37,27 @@ enum list_format {
 	FORMAT_CIDR		/* an IP list: prefixes, not names */
 };
 
+/*
+ * What the daemon cannot judge, each with its own policy (exception):
+ * a bound reached or a message that does not parse.
+ */
+enum conf_exception {
+	EXC_GATHER_BUFFERS,	/* no gather buffer free */
+	EXC_GATHER_BYTES,	/* a message longer than a buffer holds */
+	EXC_SEGMENTS,		/* more holes than a buffer tracks */
+	EXC_OVERLAP,		/* two copies of the same bytes differ */
+	EXC_MIDSTREAM,		/* a flow first seen after its start */
+	EXC_MALFORMED,		/* a TLS or HTTP message that does not parse */
+	EXC_MAX
+};
+
+enum conf_exc_action {
+	EXCA_GUARD,		/* default-verdict, unless the flow is claimed */
+	EXCA_PASS,
+	EXCA_DROP,
+	EXCA_REJECT
+};
+
 struct conf_list {
 	char			*name;
 	char			*path;		/* as written */
@@ -82,6 +103,9 @@ struct conf {
 	unsigned		 qlast;
 	int			 default_drop;	/* verdict when unsure */
 	int			 fail_open;	/* kernel accepts when full */
+	int			 verdict_accept;	/* NF_ACCEPT, not NF_REPEAT */
+	int			 malformed_block;	/* block every unclean name */
+	uint8_t			 exception[EXC_MAX];	/* conf_exc_action */
 	uint32_t		 mark_mask;
 	uint32_t		 mark_seen;
 	uint32_t		 mark_allow;
@@ -112,6 +136,8 @@ char		*conf_list_path(const struct conf *, const struct conf_list *);
 const char	*conf_format_name(enum list_format);
 const char	*conf_action_name(enum conf_action);
 const char	*conf_client_name(enum client_policy);
+const char	*conf_exception_name(enum conf_exception);
+const char	*conf_exc_action_name(enum conf_exc_action);
 void		 conf_print(FILE *, const struct conf *);
 
 #endif

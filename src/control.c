@@ -29,6 +29,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "clock.h"
 #include "control.h"
 #include "embargod.h"
 #include "json.h"
@@ -358,7 +359,7 @@ cmd_flows(struct request *r)
 {
 	const struct flow	*f;
 	struct worker		*w;
-	uint64_t		 now = worker_now_ms();
+	uint64_t		 now = clock_mono_ms();
 	unsigned		 i, shown = 0, total = 0;
 
 	if (r->json)
@@ -386,12 +387,9 @@ cmd_flows(struct request *r)
 static int
 cmd_test(struct request *r)
 {
-	const struct lists	*ls = r->d->slot.cur->lists;
-	struct match_result	 res;
-	const struct list	*l;
-	struct name		 n;
-	char			 why[128];
-	const char		*what;
+	const struct policy	*p = r->d->slot.cur;
+	struct explain		 x;
+	char			 line[NAME_BUFSZ * 2 + 256];
 	int			 i, rc = 0;
 
 	if (r->nword < 2) {
@@ -401,39 +399,29 @@ cmd_test(struct request *r)
 	if (r->json)
 		evbuffer_add_printf(r->out, "{\"names\":[");
 	for (i = 1; i < r->nword; i++) {
-		l = NULL;
-		what = "not listed";
-		if (name_normalize(&n, r->word[i], strlen(r->word[i]),
-		    NAME_LIST) == -1) {
-			what = name_strerror(&n, why, sizeof(why));
+		if (policy_explain(p, r->word[i], NULL, &x) == -1)
 			rc = -1;
-		} else if ((l = lists_lookup(ls, n.s, n.len, &res)) != NULL)
-			what = res.effect == MATCH_ALLOW ? "allowed" :
-			    (l->action == ACTION_AUDIT ||
-			    r->d->conf->mode == MODE_AUDIT) ? "audited" :
-			    "blocked";
-		if (r->json) {
-			evbuffer_add_printf(r->out, "%s{\"name\":", i > 1 ?
-			    "," : "");
-			jstr(r->out, r->word[i]);
-			evbuffer_add_printf(r->out, ",\"result\":");
-			jstr(r->out, what);
-			if (l != NULL) {
-				evbuffer_add_printf(r->out, ",\"list\":");
-				jstr(r->out, l->name);
-				evbuffer_add_printf(r->out, ",\"rule\":");
-				jstr(r->out, n.s + res.offset);
-				evbuffer_add_printf(r->out, ",\"match\":\"%s\"",
-				    match_kind_name(res.kind));
-			}
-			evbuffer_add_printf(r->out, "}");
-		} else if (l != NULL)
-			evbuffer_add_printf(r->out, "%s: %s by list %s (%s rule "
-			    "%s)\n", n.s, what, l->name,
-			    match_kind_name(res.kind), n.s + res.offset);
+		if (!r->json) {
+			policy_explain_text(&x, r->word[i], line, sizeof(line));
+			evbuffer_add_printf(r->out, "%s\n", line);
+			continue;
+		}
+		evbuffer_add_printf(r->out, "%s{\"name\":", i > 1 ? "," : "");
+		jstr(r->out, r->word[i]);
+		evbuffer_add_printf(r->out, ",\"result\":");
+		if (x.name.err != NAME_OK)
+			jstr(r->out, name_strerror(&x.name, line, sizeof(line)));
 		else
-			evbuffer_add_printf(r->out, "%s: %s\n", r->word[i],
-			    what);
+			jstr(r->out, x.outcome);
+		if (x.d.list != NULL) {
+			evbuffer_add_printf(r->out, ",\"list\":");
+			jstr(r->out, x.d.list->name);
+			evbuffer_add_printf(r->out, ",\"rule\":");
+			jstr(r->out, x.name.s + x.d.res.offset);
+			evbuffer_add_printf(r->out, ",\"match\":\"%s\"",
+			    match_kind_name(x.d.res.kind));
+		}
+		evbuffer_add_printf(r->out, "}");
 	}
 	if (r->json)
 		evbuffer_add_printf(r->out, "]}\n");

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sys/socket.h>
+
 #include "dns.h"
 
 #define DNS_QR		0x8000
@@ -20,14 +22,14 @@
 #define DNS_OPCODE_QUERY 0
 
 /*
- * Compression pointers followed in one name.  Every pointer must land
- * before the run of labels it ends (see dns_jump()), so the walk always
- * ends; the bound only keeps it short.  In a query, a question's name
- * can point into an earlier question's, which can point into the one
- * before: DNS_QMAX questions need at most three jumps, so eight is
- * already generous.
+ * Compression pointers followed in one name.  Resolvers follow a
+ * pointer wherever it points in the message (dnsmasq does, into the
+ * header and forward too) and stop a loop by counting jumps; so do we,
+ * since a name the resolver reads is the name to judge.  Labels read
+ * per name are bounded too.
  */
-#define DNS_PTRMAX	8
+#define DNS_PTRMAX	64
+#define DNS_LABELS_PER_NAME	512
 
 #define DNS_LABEL_MASK	0xc0
 #define DNS_LABEL_PTR	0xc0
@@ -39,17 +41,21 @@ struct dns_cursor {
 	size_t		 len;
 	size_t		 off;	/* where the next question starts */
 	const char	*err;	/* the first failure, kept */
+	int		 lenient;	/* a pointer a strict reader refuses */
+	int		 unclean;	/* names judged by part of their labels */
+	size_t		 reach;		/* the end of the bytes names used */
 };
 
 static void	dns_fail(struct dns_cursor *, const char *);
 static uint16_t	dns_get16(struct dns_cursor *, size_t);
 static int	dns_jump(struct dns_cursor *, size_t *, size_t *, int *);
-static int	dns_label(struct dns_cursor *, struct name *, size_t *);
+static int	dns_label(struct dns_cursor *, struct name_ring *, size_t *);
 static void	dns_name(struct dns_cursor *, struct name *);
 static void	dns_question(struct dns_cursor *, struct dns_question *);
 static int	dns_skip_name(const uint8_t *, size_t, size_t *);
 static void	dns_find_opt(const uint8_t *, size_t, struct dns_query *);
 static int	parse_message(const uint8_t *, size_t, struct dns_query *, int);
+static int	dns_rr_addr(const uint8_t *, uint16_t, uint16_t, struct addr *);
 
 static void
 dns_fail(struct dns_cursor *c, const char *why)
@@ -72,13 +78,11 @@ dns_get16(struct dns_cursor *c, size_t off)
 }
 
 /*
- * Follow the compression pointer at *pos.  It must point before *run,
- * the start of the labels read since the last jump: pointing forward
- * could hide a name behind bytes not yet checked, and pointing into the
- * current run would read the same pointer again.  Targets therefore
- * only ever decrease, so no pointer is followed twice.  Nor may it
- * point into the header, which holds no name: a reply built from the
- * query copies its questions after a different header.
+ * Follow the compression pointer at *pos, as a resolver would: to any
+ * place in the message, at most DNS_PTRMAX times per name (which ends
+ * a loop).  A pointer that a strict reader refuses (forward, into the
+ * run of labels it ends, or into the header) is noted in c->lenient:
+ * such questions cannot be copied into a reply after another header.
  */
 static int
 dns_jump(struct dns_cursor *c, size_t *pos, size_t *run, int *jumps)
@@ -91,29 +95,25 @@ dns_jump(struct dns_cursor *c, size_t *pos, size_t *run, int *jumps)
 	}
 	target = (size_t)(c->msg[*pos] & ~DNS_LABEL_MASK) << 8 |
 	    c->msg[*pos + 1];
-	if (target > *pos) {
-		dns_fail(c, "forward compression pointer");
-		return (-1);
-	}
-	if (target >= *run) {
-		dns_fail(c, "compression loop");
-		return (-1);
-	}
-	if (target < DNS_HEADER_LEN) {
-		dns_fail(c, "compression pointer into the header");
+	if (target >= c->len) {
+		dns_fail(c, "compression pointer past the end");
 		return (-1);
 	}
 	if (++*jumps > DNS_PTRMAX) {
-		dns_fail(c, "too many compression pointers");
+		dns_fail(c, "compression loop");
 		return (-1);
 	}
+	if (target > *pos || target >= *run || target < DNS_HEADER_LEN)
+		c->lenient = 1;
+	if (*pos + 2 > c->reach)
+		c->reach = *pos + 2;
 	*pos = *run = target;
 	return (0);
 }
 
-/* Add the label at *pos to n and step over it. */
+/* Note the label at *pos in r and step over it. */
 static int
-dns_label(struct dns_cursor *c, struct name *n, size_t *pos)
+dns_label(struct dns_cursor *c, struct name_ring *r, size_t *pos)
 {
 	size_t	 len = c->msg[*pos];
 
@@ -121,47 +121,47 @@ dns_label(struct dns_cursor *c, struct name *n, size_t *pos)
 		dns_fail(c, "truncated question");
 		return (-1);
 	}
-	if (name_add_label(n, c->msg + *pos + 1, len) == -1) {
-		switch (n->err) {
-		case NAME_ENAMELEN:
-			dns_fail(c, "name too long");
-			break;
-		case NAME_ECHAR:
-			dns_fail(c, n->bad == '.' ? "dot inside a label" :
-			    "invalid byte in a label");
-			break;
-		default:
-			dns_fail(c, "invalid name");
-			break;
-		}
+	if (r->count == DNS_LABELS_PER_NAME) {
+		dns_fail(c, "too many labels");
 		return (-1);
 	}
+	name_ring_add(r, c->msg + *pos + 1, len);
 	*pos += 1 + len;
+	if (*pos > c->reach)
+		c->reach = *pos;
 	return (0);
 }
 
 /*
  * Decode the name at c->off into n and move c->off past it: past its
- * terminating zero, or past the first pointer if it has one.
+ * terminating zero, or past the first pointer if it has one.  A name
+ * that is valid only in part (odd bytes, too long) is kept as such:
+ * n->partial, its valid right-most labels in n->s.
  */
 static void
 dns_name(struct dns_cursor *c, struct name *n)
 {
-	size_t	 pos = c->off, run = c->off, end = 0;
-	int	 jumps = 0;
-	uint8_t	 b;
+	struct name_ring	 r;
+	size_t			 pos = c->off, run = c->off, end = 0;
+	int			 jumps = 0;
+	uint8_t			 b;
 
 	name_reset(n);
+	name_ring_init(&r);
 	while (c->err == NULL) {
 		if (pos >= c->len) {
 			dns_fail(c, "truncated question");
 			break;
 		}
 		b = c->msg[pos];
+		if (pos + 1 > c->reach)
+			c->reach = pos + 1;
 		if (b == 0) {
 			if (jumps == 0)
 				end = pos + 1;
 			c->off = end;
+			if (name_ring_finish(&r, n) == -1)
+				c->unclean++;
 			break;
 		}
 		switch (b & DNS_LABEL_MASK) {
@@ -178,7 +178,7 @@ dns_name(struct dns_cursor *c, struct name *n)
 			dns_fail(c, "reserved label type");
 			break;
 		default:
-			dns_label(c, n, &pos);
+			dns_label(c, &r, &pos);
 			break;
 		}
 	}
@@ -196,24 +196,20 @@ dns_question(struct dns_cursor *c, struct dns_question *q)
 }
 
 /*
- * Read the questions of a query message (for TCP, without its length
- * prefix).  Only QUERY with QR clear is accepted.  A message with more
- * than DNS_QMAX questions keeps the first DNS_QMAX (q->nq) and the
- * rest are not read; q->qdcount still says what the header said, so
- * that a caller can tell.  The answer, authority and additional
- * sections (EDNS OPT included) are not read.  Returns 0, or -1 with
- * q->err saying why.
+ * Read the header and the first DNS_QMAX questions of a message (a
+ * query, or a response when response is set).  Questions read before
+ * a fault stay in q->q[0..nq): a message that breaks later still says
+ * what it asked.  Returns 0, or -1 with q->err saying why.
  */
 static int
 parse_message(const uint8_t *msg, size_t len, struct dns_query *q,
     int response)
 {
-	struct dns_cursor	 c = { msg, len, DNS_HEADER_LEN, NULL };
 	int			 n;
 
-	q->id = q->flags = q->qdcount = 0;
-	q->nq = q->edns = q->edns_do = 0;
-	q->qend = DNS_HEADER_LEN;
+	q->id = q->flags = q->qdcount = q->nread = 0;
+	q->nq = q->edns = q->edns_do = q->lenient = q->unclean = 0;
+	q->qend = q->reach = DNS_HEADER_LEN;
 	q->err = NULL;
 	if (len < DNS_HEADER_LEN) {
 		q->err = "truncated header";
@@ -233,27 +229,53 @@ parse_message(const uint8_t *msg, size_t len, struct dns_query *q,
 	if (q->err != NULL)
 		return (-1);
 	n = q->qdcount < DNS_QMAX ? q->qdcount : DNS_QMAX;
-	for (; q->nq < n; q->nq++) {
-		dns_question(&c, &q->q[q->nq]);
-		if (c.err != NULL) {
-			q->err = c.err;
+	while (q->nq < n) {
+		if (dns_next_question(msg, len, q, &q->q[q->nq]) != 1)
 			return (-1);
-		}
+		q->nq++;
 	}
-	q->qend = c.off;
 	if (!response && q->nq == q->qdcount)
 		dns_find_opt(msg, len, q);
 	return (0);
 }
 
 /*
+ * The next question after those read so far (q->nread of q->qdcount,
+ * ending at q->qend) into *out.  1 and q moved on; 0 when all were
+ * read; -1 with q->err for a question that cannot be read.  Lets a
+ * caller judge every question of a message, not only the first few.
+ */
+int
+dns_next_question(const uint8_t *msg, size_t len, struct dns_query *q,
+    struct dns_question *out)
+{
+	struct dns_cursor	 c = { msg, len, q->qend, NULL, 0, 0, 0 };
+
+	if (q->err != NULL)
+		return (-1);
+	if (q->nread == q->qdcount)
+		return (0);
+	dns_question(&c, out);
+	q->lenient |= c.lenient;
+	q->unclean += c.unclean;
+	if (c.reach > q->reach)
+		q->reach = c.reach;
+	if (c.err != NULL) {
+		q->err = c.err;
+		return (-1);
+	}
+	q->qend = c.off;
+	q->nread++;
+	return (1);
+}
+
+/*
  * Read the questions of a query message (for TCP, without its length
  * prefix).  Only QUERY with QR clear is accepted.  A message with more
- * than DNS_QMAX questions keeps the first DNS_QMAX (q->nq) and the
- * rest are not read; q->qdcount still says what the header said, so
- * that a caller can tell.  An EDNS OPT record is noticed (q->edns) for
- * replies built with dns_build_reply().  Returns 0, or -1 with q->err
- * saying why.
+ * than DNS_QMAX questions keeps the first DNS_QMAX (q->nq);
+ * dns_next_question() reads the others.  An EDNS OPT record is noticed
+ * (q->edns) for replies built with dns_build_reply().  Returns 0, or
+ * -1 with q->err saying why.
  */
 int
 dns_parse_query(const uint8_t *msg, size_t len, struct dns_query *q)
@@ -261,49 +283,72 @@ dns_parse_query(const uint8_t *msg, size_t len, struct dns_query *q)
 	return (parse_message(msg, len, q, 0));
 }
 
+/* A record's address into a: A (4 bytes) or AAAA (16); 0 or -1. */
+static int
+dns_rr_addr(const uint8_t *rd, uint16_t type, uint16_t rdlen, struct addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (type == 1 && rdlen == 4)
+		a->family = AF_INET;
+	else if (type == 28 && rdlen == 16)
+		a->family = AF_INET6;
+	else
+		return (-1);
+	memcpy(a->u.b, rd, rdlen);
+	return (0);
+}
+
 /*
- * A response: its questions as dns_parse_query() reads them, and the
- * names its answer section points to through CNAME records (at most
- * max, in order), so that a name reached through an alias is seen.
- * Addresses are for c-ares to read.  Returns the number of chain names
- * or -1 with q->err set; a response whose answers cannot be read has
- * its chain cut where they stop.
+ * A response: its questions as dns_parse_query() reads them, and from
+ * its answer section the names CNAME records point to (in order, so
+ * that a name reached through an alias is seen) and the A and AAAA
+ * addresses with their TTLs, each as many as ans has room for.  Read
+ * once, in place, with the same cursor as the questions.  Returns 0, or
+ * -1 with q->err set; a response whose answers cannot be read is cut
+ * where they stop.
  */
 int
 dns_parse_response(const uint8_t *msg, size_t len, struct dns_query *q,
-    struct name *chain, int max)
+    struct dns_answer *ans)
 {
-	struct dns_cursor	 c = { msg, len, 0, NULL };
+	struct dns_cursor	 c = { msg, len, 0, NULL, 0, 0, 0 };
 	struct name		 owner;
 	size_t			 i, ancount, rdata;
 	uint16_t		 type, rdlen;
-	int			 n = 0;
+	uint32_t		 ttl;
 
+	ans->nchain = ans->naddr = 0;
 	if (parse_message(msg, len, q, 1) == -1)
 		return (-1);
 	if (q->nq != q->qdcount)
 		return (0);
 	ancount = (size_t)(msg[6] << 8 | msg[7]);
 	c.off = q->qend;
-	for (i = 0; i < ancount && i < 64 && n < max; i++) {
+	for (i = 0; i < ancount && i < 64; i++) {
 		dns_name(&c, &owner);
 		if (c.err != NULL || len - c.off < 10)
 			break;
 		type = (uint16_t)(msg[c.off] << 8 | msg[c.off + 1]);
+		ttl = (uint32_t)msg[c.off + 4] << 24 |
+		    (uint32_t)msg[c.off + 5] << 16 |
+		    (uint32_t)msg[c.off + 6] << 8 | msg[c.off + 7];
 		rdlen = (uint16_t)(msg[c.off + 8] << 8 | msg[c.off + 9]);
 		c.off += 10;
 		if (rdlen > len - c.off)
 			break;
 		rdata = c.off;
-		if (type == 5) {		/* CNAME */
-			dns_name(&c, &chain[n]);
+		if (type == 5 && ans->nchain < DNS_CHAIN_MAX) {	/* CNAME */
+			dns_name(&c, &ans->chain[ans->nchain]);
 			if (c.err != NULL)
 				break;
-			n++;
-		}
+			ans->nchain++;
+		} else if (ans->naddr < DNS_ADDR_MAX &&
+		    dns_rr_addr(msg + rdata, type, rdlen,
+		    &ans->addr[ans->naddr]) == 0)
+			ans->ttl[ans->naddr++] = ttl > 0x7fffffff ? 0 : ttl;
 		c.off = rdata + rdlen;
 	}
-	return (n);
+	return (0);
 }
 
 /*
@@ -384,6 +429,13 @@ dns_build_reply(const uint8_t *msg, const struct dns_query *q,
 	uint16_t	 type = q->q[0].qtype, rcode = 0;
 	int		 answer = 0;
 
+	/*
+	 * Questions read through odd pointers, or through labels past the
+	 * questions kept, do not survive the copy: such a query is dropped
+	 * unanswered.
+	 */
+	if (q->lenient || q->nq == 0 || q->reach > q->qend)
+		return (-1);
 	if (how == DNS_REJECT_NXDOMAIN)
 		rcode = 3;
 	else if (how == DNS_REJECT_REFUSED)

@@ -38,6 +38,8 @@
 #include "resolve.h"
 #include "sandbox.h"
 #include "stats.h"
+#include "clock.h"
+#include "packet.h"
 #include "worker.h"
 #include "xmalloc.h"
 
@@ -46,7 +48,8 @@ static int		 parse_queues(const char *, unsigned *, unsigned *);
 static struct conf	*load_conf(struct daemon *);
 static struct policy	*load_policy(const struct conf *);
 static int		 check(const struct conf *, struct lists *);
-static int		 test_names(struct lists *, int, char **);
+static int		 test_names(const struct policy *, const struct addr *,
+			    int, char **);
 static void		 print_list(const struct list *);
 static int		 run(struct daemon *, int);
 static int		 open_all(struct daemon *, uid_t);
@@ -70,7 +73,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: %s [-adnv] [-f file] [-L dir] [-q queue[-last]]\n"
-	    "       %s [-v] [-f file] [-L dir] -T name ...\n"
+	    "       %s [-av] [-c client] [-f file] [-L dir] -T name ...\n"
 	    "       %s [-av] [-f file] [-L dir] -r capture [capture ...]\n",
 	    __progname, __progname, __progname);
 	exit(1);
@@ -164,34 +167,24 @@ check(const struct conf *conf, struct lists *ls)
 	return (0);
 }
 
-/* -T: say which list and rule decide each name, as the daemon would. */
+/*
+ * -T: say what the daemon would do with each name and why (list and
+ * rule), for a client at address client (NULL: none given), through the
+ * same policy_explain() the control socket's test uses.
+ */
 static int
-test_names(struct lists *ls, int argc, char **argv)
+test_names(const struct policy *p, const struct addr *client, int argc,
+    char **argv)
 {
-	struct match_result	 res;
-	const struct list	*l;
-	struct name		 n;
-	char			 why[128];
-	int			 i, rc = 0;
+	struct explain	 x;
+	char		 line[NAME_BUFSZ * 2 + 256];
+	int		 i, rc = 0;
 
 	for (i = 0; i < argc; i++) {
-		if (name_normalize(&n, argv[i], strlen(argv[i]),
-		    NAME_LIST) == -1) {
-			printf("%s: invalid name: %s\n", argv[i],
-			    name_strerror(&n, why, sizeof(why)));
+		if (policy_explain(p, argv[i], client, &x) == -1)
 			rc = 1;
-			continue;
-		}
-		if ((l = lists_lookup(ls, n.s, n.len, &res)) == NULL) {
-			printf("%s: not listed\n", n.s);
-			continue;
-		}
-		printf("%s: %s by list %s (%s%s rule %s)\n", n.s,
-		    res.effect == MATCH_ALLOW ? "allowed" :
-		    l->action == ACTION_AUDIT ? "audited" : "blocked", l->name,
-		    res.effect == MATCH_ALLOW ? "allow " : "",
-		    match_kind_name(res.kind),
-		    n.s + res.offset);
+		policy_explain_text(&x, argv[i], line, sizeof(line));
+		printf("%s\n", line);
 	}
 	return (rc);
 }
@@ -333,7 +326,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if ((n = learn_expire(d->learn, worker_now_ms())) > 0)
+	if ((n = learn_expire(d->learn, clock_mono_ms())) > 0)
 		log_debug("%zu learned address%s expired", n, n == 1 ? "" :
 		    "es");
 	if (time(NULL) - d->resolved >=
@@ -491,6 +484,7 @@ main(int argc, char *argv[])
 {
 	struct daemon	 d;
 	struct policy	*p;
+	struct addr	 client, *clientp = NULL;
 	int		 ch, foreground = 0, checkonly = 0, testmode = 0;
 	int		 verbose = 0, rc;
 	char		*capture = NULL;
@@ -499,10 +493,18 @@ main(int argc, char *argv[])
 	d.conffile = EMBARGO_CONFFILE;
 	d.procfd = -1;
 	d.inject.fd4 = d.inject.fd6 = -1;
-	while ((ch = getopt(argc, argv, "adf:L:nq:r:Tv")) != -1) {
+	while ((ch = getopt(argc, argv, "ac:df:L:nq:r:Tv")) != -1) {
 		switch (ch) {
 		case 'a':
 			d.audit = 1;
+			break;
+		case 'c':
+			if (addr_pton(optarg, &client) == -1) {
+				fprintf(stderr, "%s: -c %s: not an IPv4 or "
+				    "IPv6 address\n", __progname, optarg);
+				usage();
+			}
+			clientp = &client;
 			break;
 		case 'd':
 			foreground = 1;
@@ -542,7 +544,8 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	if ((testmode && argc == 0) || (!testmode && capture == NULL &&
-	    argc != 0) || (capture != NULL && (testmode || checkonly)))
+	    argc != 0) || (capture != NULL && (testmode || checkonly)) ||
+	    (clientp != NULL && !testmode))
 		usage();
 	/* a replay's per-event log lines only with -v: stdout has them */
 	log_init(1, capture != NULL ? verbose - 1 : verbose, LOG_DAEMON);
@@ -556,7 +559,7 @@ main(int argc, char *argv[])
 	if (checkonly)
 		rc = check(d.conf, p->lists);
 	else if (testmode)
-		rc = test_names(p->lists, argc, argv);
+		rc = test_names(p, clientp, argc, argv);
 	else if (capture != NULL) {
 		/* -r: no queues, sockets or privileges; argv has more files */
 		char	**files = xcalloc((size_t)argc + 1, sizeof(*files));

@@ -1,29 +1,31 @@
 /*
- * enforce.h: judgements that do not rest on a name alone: flows toward
- * addresses learned for blocked names or listed in an IP list, service
- * ports a list claims, and what DNS answers teach.
+ * enforce.h: the address path.  Which rule claims a flow by where it
+ * goes (a listed prefix, an address learned for a blocked name, a
+ * claimed service port), and what DNS answers teach.  It finds rules;
+ * policy.c decides what they do.
  */
 #ifndef EMBARGO_ENFORCE_H
 #define EMBARGO_ENFORCE_H
 
-#include "embargo.h"
-#include "inspect.h"
-#include "packet.h"
+#include <netinet/in.h>
+#include <stdint.h>
 
-/* What a flow's first message said about where it goes. */
-struct seen {
-	enum proto		 proto;
-	const struct name	*name;		/* NULL: the flow named none */
-	const char		*none;		/* then why, for the event */
-	int			 decided;	/* the name's rule gave an event */
-	int			 allowed;	/* an allow rule covers the name */
-	int			 ech;
-	const char		*alpn;
+#include "dns.h"
+#include "embargo.h"
+#include "learn.h"
+#include "lists.h"
+
+/* The rule that claims an address or port, for the event. */
+struct enforce_rule {
+	const struct list	*list;
+	const char		*match;		/* "prefix", "learned", "port" */
+	char			 rule[LEARN_NAMEMAX + INET6_ADDRSTRLEN];
 };
 
-enum verdict	 enforce_port(struct inspect *, const struct packet *);
-enum verdict	 enforce_flow(struct inspect *, const struct tuple *,
-		    const struct seen *, enum verdict);
-enum verdict	 enforce_answer(struct inspect *, const struct packet *);
+int	 enforce_port(const struct lists *, uint16_t, struct enforce_rule *);
+int	 enforce_addr(const struct lists *, struct learn *,
+	    const struct addr *, uint64_t, struct enforce_rule *);
+int	 enforce_learn(struct learn *, const struct dns_answer *,
+	    const char *, const char *, uint64_t);
 
 #endif

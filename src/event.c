@@ -372,6 +372,12 @@ jb_embargo(struct jbuf *j, const struct event *e)
 	jb_opt(j, "vendor", e->vendor);
 	jb_opt(j, "category", e->category);
 	jb_opt(j, "match", e->match);
+	if (e->malformed) {
+		jb_key(j, "malformed");
+		jb_raw(j, "true");
+		jb_opt(j, "raw_name", e->raw);
+		jb_hex(j, "raw_name_hex", e->raw);
+	}
 	if (e->capture == NULL) {
 		snprintf(tmp, sizeof(tmp), "%u", e->queue);
 		jb_key(j, "queue");
@@ -446,9 +452,10 @@ event_emit(struct eventlog *el, const struct event *e)
 	char	 line[EVENT_LINEMAX], s[64], t[64];
 	size_t	 n;
 
-	log_info("%s %s%s %s from %s port %u to %s port %u: list %s, %s rule "
-	    "%s%s%s%s", action_name(e), proto_name(e->proto), e->answer ?
-	    " answer" : "", e->name ? e->name : "(no name)",
+	log_info("%s %s%s %s%s from %s port %u to %s port %u: list %s, %s "
+	    "rule %s%s%s%s", action_name(e), proto_name(e->proto), e->answer ?
+	    " answer" : "", e->name ? e->name : "(no name)", e->malformed ?
+	    " (malformed name)" : "",
 	    addr_ntop(&e->t->src, s, sizeof(s)), e->t->sport,
 	    addr_ntop(&e->t->dst, t, sizeof(t)), e->t->dport, e->ruleset,
 	    e->match, e->rule, e->reason ? " (" : "", e->reason ? e->reason :

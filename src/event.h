@@ -17,6 +17,8 @@ struct event {
 	int			 reject;	/* answered at once */
 	enum proto		 proto;
 	const char		*name;		/* seen in the packet; or NULL */
+	int			 malformed;	/* the name was not clean */
+	const char		*raw;		/* then as sent; or NULL */
 	uint16_t		 qtype;		/* DNS */
 	int			 answer;	/* a DNS answer, not a query */
 	const struct addr	*answers;	/* its addresses */

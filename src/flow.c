@@ -37,6 +37,7 @@ static uint32_t	tuple_hash(const struct tuple *);
 static int	tuple_eq(const struct tuple *, const struct tuple *);
 static void	lru_unlink(struct flow_table *, struct flow *);
 static void	lru_append(struct flow_table *, struct flow *);
+static struct flow *flow_victim(struct flow_table *);
 
 static inline uint32_t
 idx(const struct flow_table *ft, const struct flow *f)
@@ -148,15 +149,40 @@ flow_find(struct flow_table *ft, const struct tuple *t)
 	return (NULL);
 }
 
-/* A new flow for t, or NULL when the table is full. */
+/*
+ * The flow to give up when the table is full: among the eight least
+ * recently used, a decided one (its packets are the kernel's already),
+ * else the least recently used of all.
+ */
+static struct flow *
+flow_victim(struct flow_table *ft)
+{
+	uint32_t	 i;
+	int		 n;
+
+	for (i = ft->lru_old, n = 0; i != 0 && n < 8;
+	    i = ft->flows[i - 1].next, n++)
+		if (ft->flows[i - 1].state == FLOW_DECIDED)
+			return (&ft->flows[i - 1]);
+	return (&ft->flows[ft->lru_old - 1]);
+}
+
+/*
+ * A new flow for t.  A full table gives up a flow for it (flow_victim())
+ * and says so in *evicted.
+ */
 struct flow *
-flow_add(struct flow_table *ft, const struct tuple *t, uint64_t now)
+flow_add(struct flow_table *ft, const struct tuple *t, uint64_t now,
+    int *evicted)
 {
 	struct flow	*f;
 	uint32_t	 h;
 
-	if (ft->freelist == 0)
-		return (NULL);
+	*evicted = 0;
+	if (ft->freelist == 0) {
+		flow_remove(ft, flow_victim(ft));
+		*evicted = 1;
+	}
 	f = &ft->flows[ft->freelist - 1];
 	ft->freelist = f->hnext;
 	memset(f, 0, sizeof(*f));

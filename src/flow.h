@@ -36,7 +36,7 @@ struct flow_table *flow_table_new(uint32_t, uint32_t, uint32_t);
 void		 flow_table_free(struct flow_table *);
 struct flow	*flow_find(struct flow_table *, const struct tuple *);
 struct flow	*flow_add(struct flow_table *, const struct tuple *,
-		    uint64_t);
+		    uint64_t, int *);
 void		 flow_touch(struct flow_table *, struct flow *, uint64_t);
 void		 flow_remove(struct flow_table *, struct flow *);
 int		 flow_gather(struct flow_table *, struct flow *);

@@ -4,9 +4,17 @@
  * The input is the client's byte stream from its first byte, as far as
  * it has come; each call starts again from there.  Lines are judged
  * only once they are whole, so a prefix of a good request is never
- * refused, except that a line is too long as soon as that many bytes
- * came without its end, and the method is checked byte by byte so that
- * other protocols are told apart at once.
+ * refused, and the method is checked byte by byte so that other
+ * protocols are told apart at once.
+ *
+ * Lenient in what it reads, as servers are: empty lines before the
+ * request line are skipped, any token is a method, a faulty header line
+ * (too long, no colon, a bad byte) is noted and stepped over rather
+ * than ending the read, and there is no bound on the number of headers
+ * but the bytes the caller gathers.  What a server could take as the
+ * host is reported: the first Host header, the last one when there are
+ * several, and the request target's authority.  A fault makes the
+ * result HTTP_MALFORMED, but the names found are still there.
  */
 #include "config.h"
 
@@ -16,7 +24,6 @@
 #include "http.h"
 
 #define HTTP_LINE_MAX		8192	/* a line's bytes, not its end */
-#define HTTP_HEADERS_MAX	100
 #define HTTP_VERSION_LEN	8	/* "HTTP/1.1" */
 
 /* A line without its CRLF or bare LF. */
@@ -26,6 +33,9 @@ struct http_line {
 };
 
 static enum http_status	http_bad(struct http_request *, const char *);
+static void		http_fault(struct http_request *, const char *);
+static size_t		http_skip_empty(const uint8_t *, size_t);
+static int		http_is_version(const uint8_t *, size_t);
 static inline int	http_is_alpha(uint8_t);
 static inline int	http_is_digit(uint8_t);
 static int		http_is_tchar(uint8_t);
@@ -35,10 +45,10 @@ static enum http_status	http_next_line(const uint8_t *, size_t, size_t *,
 			    struct http_line *, struct http_request *);
 static enum http_status	http_request_line(const struct http_line *,
 			    struct http_request *, struct http_line *);
-static enum http_status	http_header(const struct http_line *,
+static void		http_header(const struct http_line *,
 			    struct http_request *, int *);
-static enum http_status	http_host(const uint8_t *, size_t,
-			    struct http_request *);
+static void		http_host(const uint8_t *, size_t,
+			    struct http_request *, int);
 static enum http_status	http_target(const struct http_line *,
 			    struct http_request *);
 static int		http_authority(const uint8_t *, size_t,
@@ -51,6 +61,37 @@ http_bad(struct http_request *r, const char *why)
 {
 	r->err = why;
 	return (HTTP_MALFORMED);
+}
+
+/* Note the first fault; the read goes on. */
+static void
+http_fault(struct http_request *r, const char *why)
+{
+	if (r->err == NULL)
+		r->err = why;
+}
+
+/* How many CR and LF bytes start buf (empty lines before a request). */
+static size_t
+http_skip_empty(const uint8_t *buf, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len && (buf[i] == '\r' || buf[i] == '\n'); i++)
+		;
+	return (i);
+}
+
+/* Does the line p[0..len) end in " HTTP/1.0" or " HTTP/1.1"? */
+static int
+http_is_version(const uint8_t *p, size_t len)
+{
+	if (len > 0 && p[len - 1] == '\r')
+		len--;
+	return (len > HTTP_VERSION_LEN && p[len - HTTP_VERSION_LEN - 1] ==
+	    ' ' && (memcmp(p + len - HTTP_VERSION_LEN, "HTTP/1.0",
+	    HTTP_VERSION_LEN) == 0 || memcmp(p + len - HTTP_VERSION_LEN,
+	    "HTTP/1.1", HTTP_VERSION_LEN) == 0));
 }
 
 static inline int
@@ -74,8 +115,10 @@ http_is_tchar(uint8_t c)
 }
 
 /*
- * Does buf start with one of the usual methods and a space?  1 yes,
- * 0 no, -1 too few bytes to say.
+ * Does buf start an HTTP/1.x request?  At once for the usual methods
+ * and a space; for any other token and a space, once the request line
+ * is whole and ends in an HTTP/1 version.  Empty lines first are
+ * skipped.  1 yes, 0 no, -1 too few bytes to say.
  */
 int
 http_looks_like(const uint8_t *buf, size_t len)
@@ -84,9 +127,12 @@ http_looks_like(const uint8_t *buf, size_t len)
 		"GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ",
 		"CONNECT ", "PATCH ", "TRACE "
 	};
-	size_t	 i, n;
-	int	 maybe = 0;
+	const uint8_t	*lf;
+	size_t		 i, n, off = http_skip_empty(buf, len);
+	int		 maybe = 0;
 
+	buf += off;
+	len -= off;
 	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
 		n = strlen(methods[i]);
 		if (memcmp(buf, methods[i], len < n ? len : n) != 0)
@@ -95,12 +141,23 @@ http_looks_like(const uint8_t *buf, size_t len)
 			return (1);
 		maybe = 1;
 	}
-	return (maybe ? -1 : 0);
+	for (i = 0; i < len && i < HTTP_METHOD_MAX && http_is_tchar(buf[i]);
+	    i++)
+		;
+	if (i == len)
+		return (i < HTTP_METHOD_MAX || maybe ? -1 : 0);
+	if (buf[i] != ' ' || i == 0)
+		return (maybe ? -1 : 0);
+	if ((lf = memchr(buf, '\n', len < HTTP_LINE_MAX + 2 ? len :
+	    HTTP_LINE_MAX + 2)) == NULL)
+		return (len < HTTP_LINE_MAX + 2 ? -1 : 0);
+	return (http_is_version(buf, (size_t)(lf - buf)));
 }
 
 /*
- * The method: 1 to 15 letters, then a space.  Anything else is not
- * HTTP, and that shows as soon as the byte that breaks it is here.
+ * The method: a token of 1 to HTTP_METHOD_MAX bytes, then a space.
+ * Anything else is not HTTP, and that shows as soon as the byte that
+ * breaks it is here.
  */
 static enum http_status
 http_method(const uint8_t *buf, size_t len, struct http_request *r)
@@ -113,7 +170,7 @@ http_method(const uint8_t *buf, size_t len, struct http_request *r)
 			r->method[i] = '\0';
 			return (HTTP_DONE);
 		}
-		if (!http_is_alpha(buf[i]) || i == sizeof(r->method) - 1) {
+		if (!http_is_tchar(buf[i]) || i == HTTP_METHOD_MAX) {
 			r->err = "not an HTTP request";
 			return (HTTP_NOT_HTTP);
 		}
@@ -123,8 +180,8 @@ http_method(const uint8_t *buf, size_t len, struct http_request *r)
 
 /*
  * The line at *off, and *off moved past its end.  HTTP_NEED_MORE while
- * no LF is in sight; a line is too long as soon as HTTP_LINE_MAX bytes
- * and a CRLF could have come and did not.
+ * no LF is in sight.  A line longer than HTTP_LINE_MAX is a fault, but
+ * is still stepped over once its end is here.
  */
 static enum http_status
 http_next_line(const uint8_t *buf, size_t len, size_t *off,
@@ -133,18 +190,15 @@ http_next_line(const uint8_t *buf, size_t len, size_t *off,
 	const uint8_t	*p = buf + *off, *lf;
 	size_t		 avail = len - *off;
 
-	lf = memchr(p, '\n', avail < HTTP_LINE_MAX + 2 ?
-	    avail : HTTP_LINE_MAX + 2);
-	if (lf == NULL)
-		return (avail >= HTTP_LINE_MAX + 2 ?
-		    http_bad(r, "line too long") : HTTP_NEED_MORE);
+	if ((lf = memchr(p, '\n', avail)) == NULL)
+		return (HTTP_NEED_MORE);
 	l->p = p;
 	l->len = (size_t)(lf - p);
 	*off += l->len + 1;
 	if (l->len > 0 && p[l->len - 1] == '\r')
 		l->len--;
 	if (l->len > HTTP_LINE_MAX)
-		return (http_bad(r, "line too long"));
+		http_fault(r, "line too long");
 	return (HTTP_DONE);
 }
 
@@ -174,55 +228,66 @@ http_request_line(const struct http_line *l, struct http_request *r,
 }
 
 /*
- * One header line.  Continuation lines (obs-fold) and bare CR or NUL
- * are refused, as RFC 9112 allows, rather than guessed at: a host name
- * must not hide in what one reader joins and another does not.
+ * One header line.  Continuation lines (obs-fold), bare CR and NUL are
+ * faults, as RFC 9112 allows, rather than guessed at: a host name must
+ * not hide in what one reader joins and another does not.  The line is
+ * still read for a Host header, since a server may take it anyway.
  */
-static enum http_status
+static void
 http_header(const struct http_line *l, struct http_request *r, int *hosts)
 {
 	const uint8_t	*colon, *v, *end = l->p + l->len;
 	size_t		 i;
 
-	if (l->p[0] == ' ' || l->p[0] == '\t')
-		return (http_bad(r, "obsolete line folding"));
+	if (l->p[0] == ' ' || l->p[0] == '\t') {
+		http_fault(r, "obsolete line folding");
+		return;
+	}
 	if (memchr(l->p, '\r', l->len) != NULL ||
 	    memchr(l->p, '\0', l->len) != NULL)
-		return (http_bad(r, "invalid byte in a header"));
-	if ((colon = memchr(l->p, ':', l->len)) == NULL)
-		return (http_bad(r, "header without a colon"));
+		http_fault(r, "invalid byte in a header");
+	if ((colon = memchr(l->p, ':', l->len)) == NULL) {
+		http_fault(r, "header without a colon");
+		return;
+	}
 	for (i = 0; l->p + i < colon; i++)
 		if (!http_is_tchar(l->p[i]))
-			return (http_bad(r, "bad header name"));
-	if (i == 0)
-		return (http_bad(r, "bad header name"));
+			break;
+	if (i == 0 || l->p + i != colon) {
+		http_fault(r, "bad header name");
+		if (i != 4 || (colon - l->p != 5 || l->p[4] != ' '))
+			return;		/* "Host :" is still read */
+	}
 	if (i != 4 || strncasecmp((const char *)l->p, "host", 4) != 0)
-		return (HTTP_DONE);
+		return;
 	if (++*hosts > 1)
-		return (http_bad(r, "several Host headers"));
+		http_fault(r, "several Host headers");
 	for (v = colon + 1; v < end && (*v == ' ' || *v == '\t'); v++)
 		;
 	while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
 		end--;
-	return (http_host(v, (size_t)(end - v), r));
+	http_host(v, (size_t)(end - v), r, *hosts > 1);
 }
 
 /*
- * The Host header's value: a name, or an address literal (no name), or
+ * A Host header's value: a name, or an address literal (no name), or
  * nothing at all (RFC 9112 3.2 allows that when the target has no
- * authority).
+ * authority).  The first Host header goes into host, any later one
+ * into host_last (the last wins): servers differ in which they use.
  */
-static enum http_status
-http_host(const uint8_t *v, size_t len, struct http_request *r)
+static void
+http_host(const uint8_t *v, size_t len, struct http_request *r, int later)
 {
-	int	 rc;
+	struct name	*n = later ? &r->host_last : &r->host;
+	int		*has = later ? &r->has_host_last : &r->has_host;
+	int		 rc;
 
+	*has = 0;
 	if (len == 0)
-		return (HTTP_DONE);
-	if ((rc = http_authority(v, len, &r->host)) == -1)
-		return (http_bad(r, "invalid Host"));
-	r->has_host = rc;
-	return (HTTP_DONE);
+		return;
+	if ((rc = http_authority(v, len, n)) == -1)
+		http_fault(r, "invalid Host");
+	*has = rc == 1 || (rc == -1 && n->len > 0);
 }
 
 /*
@@ -252,21 +317,24 @@ http_target(const struct http_line *t, struct http_request *r)
 		end = a;
 	}
 	if ((rc = http_authority(p, (size_t)(end - p), &r->target)) == -1)
-		return (http_bad(r, "invalid host in request target"));
-	r->has_target = rc;
+		http_fault(r, "invalid host in request target");
+	r->has_target = rc == 1 || (rc == -1 && r->target.len > 0);
 	return (HTTP_DONE);
 }
 
 /*
  * The host of an authority, its port (if any) cut off.  1 and the name
- * in n; 0 for an IPv6 or IPv4 literal, which is not a name; -1 for
- * anything else.
+ * in n; 0 for an IPv6 or IPv4 literal, which is not a name; -1 for a
+ * faulty one: a bad port, a name valid only in part (n->partial), or
+ * no name at all (n->len 0), with what it names still in n.
  */
 static int
 http_authority(const uint8_t *p, size_t len, struct name *n)
 {
 	size_t	 i;
+	int	 bad;
 
+	name_reset(n);
 	if (len == 0)
 		return (-1);
 	if (p[0] == '[') {
@@ -276,15 +344,15 @@ http_authority(const uint8_t *p, size_t len, struct name *n)
 			return (-1);
 		return (0);
 	}
+	/* the host ends at the first colon, as nginx reads it */
 	for (i = 0; i < len && p[i] != ':'; i++)
 		;
-	if (http_port(p + i, len - i) == -1)
-		return (-1);
+	bad = http_port(p + i, len - i) == -1;
 	if (http_is_address(p, i))
-		return (0);
+		return (bad ? -1 : 0);
 	if (name_normalize(n, (const char *)p, i, NAME_WIRE) == -1)
-		return (-1);
-	return (1);
+		bad = 1;
+	return (bad ? -1 : 1);
 }
 
 /* Nothing, or ':' and digits (RFC 3986 allows none). */
@@ -335,38 +403,40 @@ http_is_address(const uint8_t *p, size_t len)
 
 /*
  * Read an HTTP/1.x request head: the request line and the headers up to
- * the empty line; the Host header's name and the request target's (see
- * http.h).
+ * the empty line; the Host headers' names and the request target's (see
+ * http.h).  HTTP_NEED_MORE may come with has_host already set: the
+ * first Host header is whole, the head is not.
  */
 enum http_status
 http_parse_request(const uint8_t *buf, size_t len, struct http_request *r)
 {
 	struct http_line	 line, target;
-	size_t			 off = 0;
-	int			 n, hosts = 0;
+	size_t			 off;
+	int			 hosts = 0;
 	enum http_status	 st;
 
 	r->method[0] = '\0';
-	r->has_host = r->has_target = 0;
+	r->has_host = r->has_host_last = r->has_target = 0;
 	name_reset(&r->host);
+	name_reset(&r->host_last);
 	name_reset(&r->target);
 	r->err = NULL;
-	if ((st = http_method(buf, len, r)) != HTTP_DONE)
+	off = http_skip_empty(buf, len);
+	if ((st = http_method(buf + off, len - off, r)) != HTTP_DONE)
 		return (st);
-	if ((st = http_next_line(buf, len, &off, &line, r)) != HTTP_DONE ||
-	    (st = http_request_line(&line, r, &target)) != HTTP_DONE)
+	if ((st = http_next_line(buf, len, &off, &line, r)) != HTTP_DONE)
 		return (st);
-	for (n = 0;; n++) {
-		if (n == HTTP_HEADERS_MAX && off < len && buf[off] != '\r' &&
-		    buf[off] != '\n')
-			return (http_bad(r, "too many headers"));
+	if (http_request_line(&line, r, &target) != HTTP_DONE)
+		target.len = 0;
+	for (;;) {
 		if ((st = http_next_line(buf, len, &off, &line, r)) !=
 		    HTTP_DONE)
 			return (st);
 		if (line.len == 0)
 			break;
-		if ((st = http_header(&line, r, &hosts)) != HTTP_DONE)
-			return (st);
+		http_header(&line, r, &hosts);
 	}
-	return (http_target(&target, r));
+	if (target.len > 0)
+		http_target(&target, r);
+	return (r->err == NULL ? HTTP_DONE : HTTP_MALFORMED);
 }

@@ -3,20 +3,25 @@
  *
  * http_parse_request() reads the client's TCP byte stream from its
  * first byte up to the end of the request head, keeping no state
- * between calls.  HTTP_NOT_HTTP as soon as the first bytes cannot be a
- * method (1-15 letters) and a space; HTTP_NEED_MORE until the empty
- * line; HTTP_MALFORMED (err, a static string, says why) for a bad
- * request line or header, a line over 8 KiB, more than 100 headers,
- * several Host headers or an invalid host.  Two names are reported:
- * host, the Host header's (port cut off), and target, the request
- * target's when it names one (absolute form, for proxies, or CONNECT's
- * authority form).  RFC 9112 3.2.2 has servers and proxies use the
- * target over Host, while others may use Host, so a filter judges both.
- * An IPv4 or IPv6 literal is not a name: has_host or has_target stays 0.
+ * between calls.  HTTP_NOT_HTTP as soon as the first bytes (after any
+ * empty lines) cannot be a method (a token of 1-31 bytes) and a space;
+ * HTTP_NEED_MORE until the empty line; HTTP_MALFORMED (err, a static
+ * string, says why) for a request with a fault: a bad request line or
+ * header, a line over 8 KiB, several Host headers, an invalid host.
+ * Faults do not stop the read: the names are reported all the same, so
+ * that a caller judges what a server could act on.  Three names:
+ * host, the first Host header's (port cut off), host_last, the last
+ * one's when there are several, and target, the request target's when
+ * it names one (absolute form, for proxies, or CONNECT's authority
+ * form).  RFC 9112 3.2.2 has servers and proxies use the target over
+ * Host, while others may use Host, so a filter judges them all.  An
+ * IPv4 or IPv6 literal is not a name: has_host or has_target stays 0.
+ * A name valid only in part is reported with name.partial set.
  *
  * http_looks_like(): 1 if buf starts with a usual method (GET, POST,
- * HEAD, PUT, DELETE, OPTIONS, CONNECT, PATCH, TRACE) and a space, 0 if
- * it cannot, -1 if too short to say.
+ * HEAD, PUT, DELETE, OPTIONS, CONNECT, PATCH, TRACE) and a space, or
+ * with any other token, a space and the rest of a request line ending
+ * in HTTP/1.0 or HTTP/1.1; 0 if it cannot; -1 if too short to say.
  */
 #ifndef EMBARGO_HTTP_H
 #define EMBARGO_HTTP_H
@@ -33,10 +38,14 @@ enum http_status {
 	HTTP_MALFORMED
 };
 
+#define HTTP_METHOD_MAX	31	/* bytes of a method token */
+
 struct http_request {
-	char		 method[16];
+	char		 method[HTTP_METHOD_MAX + 1];
 	int		 has_host;	/* the Host header named a host */
 	struct name	 host;
+	int		 has_host_last;	/* a later Host header did too */
+	struct name	 host_last;	/* the last one */
 	int		 has_target;	/* the request target named one */
 	struct name	 target;
 	const char	*err;		/* why it was refused */

@@ -21,6 +21,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,27 +40,52 @@ struct judged {
 	enum verdict	 verdict;
 };
 
+/* What a flow's first message said about where it goes. */
+struct seen {
+	enum proto		 proto;
+	const struct name	*name;		/* NULL: the flow named none */
+	const char		*none;		/* then why, for the event */
+	int			 decided;	/* the name's rule gave an event */
+	int			 allowed;	/* an allow rule covers the name */
+	int			 ech;
+	const char		*alpn;
+};
+
 static enum verdict	inspect_udp(struct inspect *, const struct packet *);
 static enum verdict	inspect_tcp(struct inspect *, const struct packet *);
 static enum verdict	judge_dns(struct inspect *, const struct tuple *,
 			    const uint8_t *, size_t, int);
 static enum verdict	judge_dns_stream(struct inspect *, struct flow *,
-			    const struct packet *);
+			    const struct packet *, uint32_t);
 static void		judge_bytes(struct inspect *, struct flow *,
 			    const uint8_t *, size_t, struct judged *);
 static void		judge_tls(struct inspect *, struct flow *,
 			    const uint8_t *, size_t, struct judged *);
 static void		judge_http(struct inspect *, struct flow *,
 			    const uint8_t *, size_t, struct judged *);
+static enum verdict	judge_host(struct inspect *, struct flow *,
+			    const struct name *, struct seen *, enum verdict);
 static enum verdict	judge_stream(struct inspect *, struct flow *,
-			    const struct packet *);
+			    const struct packet *, uint32_t);
+static enum verdict	judge_flow(struct inspect *, const struct tuple *,
+			    const struct seen *, enum verdict);
+static enum verdict	judge_port(struct inspect *, const struct packet *);
+static enum verdict	judge_answer(struct inspect *, const struct packet *);
 static enum verdict	decide(struct inspect *, const struct tuple *,
 			    enum proto, const struct name *, uint16_t,
 			    const struct tls_hello *, struct seen *);
+static int		blocks(struct inspect *, const struct tuple *,
+			    enum proto, const struct name *);
+static enum verdict	judge_question(struct inspect *, const struct tuple *,
+			    const struct dns_question *, enum verdict);
 static int		is_canary(const struct dns_query *);
 static int		is_address(const struct name *);
 static enum verdict	fail(struct inspect *, enum stats_id, int);
+static enum verdict	exception(struct inspect *, struct flow *,
+			    enum conf_exception, enum stats_id);
+static int		in_sequence(const struct flow *, const struct packet *);
 static void		reset_tcp(struct inspect *, const struct packet *);
+static struct flow	*add_flow(struct inspect *, const struct tuple *);
 static void		done(struct judged *, enum verdict);
 
 /* Set up a queue thread's inspector from the configuration. */
@@ -94,7 +120,43 @@ static enum verdict
 fail(struct inspect *in, enum stats_id why, int tcp)
 {
 	stats_inc(in->stats, why);
-	return (policy_default(in->policy, tcp));
+	return (policy_default(in->policy, 0, tcp));
+}
+
+/*
+ * A TCP flow the daemon cannot judge (kind k, counted as why): the
+ * exception policy decides, with the list that claims the flow's
+ * address if any (policy_exception()); the event names the kind.
+ */
+static enum verdict
+exception(struct inspect *in, struct flow *f, enum conf_exception k,
+    enum stats_id why)
+{
+	struct enforce_rule	 r;
+	struct decision		 d;
+	struct event		 e;
+	char			 reason[128];
+	int			 claimed;
+
+	stats_inc(in->stats, why);
+	claimed = enforce_addr(in->policy->lists, in->learn, &f->t.dst,
+	    in->now_ms, &r);
+	policy_exception(in->policy, k, claimed ? r.list : NULL, 1,
+	    in->client, &d);
+	stats_inc(in->stats, d.verdict == VERDICT_BLOCK ? STAT_EXC_BLOCKED :
+	    STAT_EXC_PASSED);
+	if (d.action == EVENT_NONE)
+		return (d.verdict);
+	snprintf(reason, sizeof(reason), "%s: %s", conf_exception_name(k),
+	    d.reason);
+	memset(&e, 0, sizeof(e));
+	e.proto = (enum proto)f->proto;
+	e.rule = claimed ? r.rule : conf_exception_name(k);
+	e.match = claimed ? r.match : "exception";
+	e.reason = reason;
+	e.t = &f->t;
+	inspect_event(in, &e, &d);
+	return (d.verdict);
 }
 
 static void
@@ -118,6 +180,10 @@ inspect_event(struct inspect *in, struct event *e, const struct decision *d)
 	e->reject = d->action == EVENT_BLOCK && d->reject && in->inject != NULL;
 	if (e->reject)
 		in->reject = 1;
+	if (e->reject && d->refuse)
+		in->refuse = 1;
+	if (e->reason == NULL)
+		e->reason = d->reason;
 	e->ruleset = d->list->name;
 	e->vendor = d->list->vendor;
 	e->category = d->list->category;
@@ -148,10 +214,9 @@ inspect_event(struct inspect *in, struct event *e, const struct decision *d)
 }
 
 /*
- * Decide one name and write the event if there is one; note in s (when
- * given) what the name said, for the address to be judged after it.  A
- * blocked name's HTTPS or SVCB query is refused outright, so that no
- * ECH keys for it are handed out by a resolver the daemon cannot see.
+ * Decide one name (policy_decide()) and write the event if there is
+ * one; note in s (when given) what the name said, for the address to
+ * be judged after it.
  */
 static enum verdict
 decide(struct inspect *in, const struct tuple *t, enum proto proto,
@@ -161,31 +226,48 @@ decide(struct inspect *in, const struct tuple *t, enum proto proto,
 	struct decision	 d;
 	struct event	 e;
 
-	policy_decide(in->policy, n->s, n->len, proto,
-	    t->l4 == IPPROTO_TCP, in->client, &d);
-	if (s != NULL) {
+	policy_decide(in->policy, n, proto, t->l4 == IPPROTO_TCP, qtype,
+	    in->client, &d);
+	if (n->unclean)
+		stats_inc(in->stats, STAT_MALFORMED_NAMES);
+	/* a name no rule reads whole is no name: the address judges */
+	if (s != NULL && (!n->partial || d.list != NULL)) {
 		s->name = n;
 		s->allowed = d.list != NULL && d.res.effect == MATCH_ALLOW;
-		s->decided |= d.action != EVENT_NONE;
 	}
+	if (s != NULL)
+		s->decided |= d.action != EVENT_NONE;
 	if (d.action == EVENT_NONE)
 		return (d.verdict);
-	if (d.action == EVENT_BLOCK && (qtype == 64 || qtype == 65) &&
-	    in->policy->refuse_svcb) {
-		d.reject = 1;
-		in->refuse = 1;
-	}
 	memset(&e, 0, sizeof(e));
 	e.proto = proto;
 	e.name = n->s;
 	e.qtype = qtype;
-	e.rule = n->s + d.res.offset;
-	e.match = match_kind_name(d.res.kind);
+	if (d.list == &in->policy->malformed)
+		e.rule = e.match = "malformed";
+	else {
+		e.rule = n->s + d.res.offset;
+		e.match = match_kind_name(d.res.kind);
+	}
+	e.malformed = d.malformed;
+	e.raw = n->unclean ? n->raw : NULL;
 	e.alpn = h ? h->alpn : NULL;
 	e.ech = h ? h->ech : 0;
 	e.t = t;
 	inspect_event(in, &e, &d);
 	return (d.verdict);
+}
+
+/* Would n, seen in a message not yet whole, be blocked?  No event. */
+static int
+blocks(struct inspect *in, const struct tuple *t, enum proto proto,
+    const struct name *n)
+{
+	struct decision	 d;
+
+	policy_decide(in->policy, n, proto, t->l4 == IPPROTO_TCP, 0,
+	    in->client, &d);
+	return (d.action == EVENT_BLOCK);
 }
 
 /*
@@ -213,41 +295,56 @@ is_canary(const struct dns_query *q)
 	    memcmp(q->q[0].name.s, canary, sizeof(canary) - 1) == 0);
 }
 
+/* One question of a query; returns the stricter of worst and its own. */
+static enum verdict
+judge_question(struct inspect *in, const struct tuple *t,
+    const struct dns_question *dq, enum verdict worst)
+{
+	enum verdict	 v;
+
+	if (dq->name.len == 0 && !dq->name.partial)
+		return (worst);		/* the root */
+	v = decide(in, t, PROTO_DNS, &dq->name, dq->qtype, NULL, NULL);
+	return (v == VERDICT_DROP || v == VERDICT_BLOCK ? v : worst);
+}
+
 /*
- * Every question of a DNS query; the strictest verdict wins.  A
- * malformed query gets the default verdict, but over TCP an accepting
- * default only passes it: the connection's next queries are still
- * judged.  A refused query over UDP is answered at once when its list
- * says reject (or it asked for HTTPS/SVCB records); the DoH canary,
- * when enabled, is answered NXDOMAIN.
+ * Every question of a DNS query, however many; the strictest verdict
+ * wins.  A query that cannot be read to its end is judged by the
+ * questions read before the fault, and gets the default verdict when
+ * none of them is blocked; over TCP an accepting default only passes
+ * it: the connection's next queries are still judged.  A refused query
+ * over UDP is answered at once when its list says reject (or it asked
+ * for HTTPS/SVCB records); the DoH canary, when enabled, is answered
+ * NXDOMAIN.
  */
 static enum verdict
 judge_dns(struct inspect *in, const struct tuple *t, const uint8_t *msg,
     size_t len, int tcp)
 {
 	struct dns_query	 q;
-	enum verdict		 v, worst = VERDICT_PASS;
-	int			 i;
+	struct dns_question	 extra;
+	enum verdict		 worst = VERDICT_PASS;
+	int			 i, bad, more = 0;
 
 	stats_inc(in->stats, STAT_PROTO_DNS);
-	if (dns_parse_query(msg, len, &q) == -1) {
-		stats_inc(in->stats, STAT_ERR_DNS);
-		v = policy_default(in->policy, tcp);
-		return (v == VERDICT_ALLOW ? VERDICT_PASS : v);
-	}
-	if (!tcp && in->policy->canary && in->inject != NULL &&
+	bad = dns_parse_query(msg, len, &q) == -1;
+	if (!bad && !tcp && in->policy->canary && in->inject != NULL &&
 	    is_canary(&q)) {
 		stats_inc(in->stats, STAT_CANARY);
 		inspect_answer_dns(in, t, msg, &q, DNS_REJECT_NXDOMAIN);
 		return (VERDICT_DROP);
 	}
-	for (i = 0; i < q.nq; i++) {
-		if (q.q[i].name.len == 0)
-			continue;	/* the root */
-		v = decide(in, t, PROTO_DNS, &q.q[i].name, q.q[i].qtype, NULL,
-		    NULL);
-		if (v == VERDICT_DROP || v == VERDICT_BLOCK)
-			worst = v;
+	for (i = 0; i < q.nq; i++)
+		worst = judge_question(in, t, &q.q[i], worst);
+	while (!bad && worst == VERDICT_PASS &&
+	    (more = dns_next_question(msg, len, &q, &extra)) == 1)
+		worst = judge_question(in, t, &extra, worst);
+	if (bad || more == -1) {
+		stats_inc(in->stats, STAT_ERR_DNS);
+		if (worst != VERDICT_PASS)
+			return (worst);
+		return (policy_default(in->policy, 1, tcp));
 	}
 	if (worst == VERDICT_DROP && in->reject)
 		inspect_answer_dns(in, t, msg, &q, in->refuse ?
@@ -324,14 +421,144 @@ inspect_udp(struct inspect *in, const struct packet *pk)
 	if (pk->t.dport == 53)
 		return (judge_dns(in, &pk->t, pk->payload, pk->plen, 0));
 	if (pk->t.sport == 53)
-		return (enforce_answer(in, pk));
+		return (judge_answer(in, pk));
 	stats_inc(in->stats, STAT_PROTO_OTHER);
-	if (enforce_port(in, pk) == VERDICT_BLOCK)
+	if (judge_port(in, pk) == VERDICT_BLOCK)
 		return (VERDICT_BLOCK);
 	memset(&s, 0, sizeof(s));
 	s.proto = PROTO_NONE;
 	s.none = "UDP names no host";
-	return (enforce_flow(in, &pk->t, &s, VERDICT_ALLOW));
+	return (judge_flow(in, &pk->t, &s, VERDICT_ALLOW));
+}
+
+/*
+ * A flow's first message has been judged by its name (s; verdict v);
+ * now by where it goes (see enforce.c and policy_flow()).  Returns v,
+ * or VERDICT_BLOCK when the address blocks what the name did not.
+ */
+static enum verdict
+judge_flow(struct inspect *in, const struct tuple *t, const struct seen *s,
+    enum verdict v)
+{
+	struct enforce_rule	 r;
+	struct flow_name	 fn;
+	struct decision		 d;
+	struct event		 e;
+
+	if (s->decided || !enforce_addr(in->policy->lists, in->learn, &t->dst,
+	    in->now_ms, &r))
+		return (v);
+	fn.named = s->name != NULL;
+	fn.allowed = s->allowed;
+	fn.ech = s->ech;
+	fn.none = s->none;
+	policy_flow(r.list, &fn, in->client, &d);
+	if (d.action == EVENT_NONE)
+		return (v);
+	memset(&e, 0, sizeof(e));
+	e.proto = s->proto;
+	e.name = s->name != NULL ? s->name->s : NULL;
+	e.rule = r.rule;
+	e.match = r.match;
+	e.alpn = s->alpn;
+	e.ech = s->ech;
+	e.t = t;
+	inspect_event(in, &e, &d);
+	return (d.action == EVENT_BLOCK ? VERDICT_BLOCK : v);
+}
+
+/*
+ * The first packet of a TCP or UDP flow (a SYN, or a new UDP flow past
+ * DNS) toward a port a list claims.  Returns VERDICT_PASS when no list
+ * claims it, or when the list only audits: the flow is still judged by
+ * its name.
+ */
+static enum verdict
+judge_port(struct inspect *in, const struct packet *pk)
+{
+	struct enforce_rule	 r;
+	struct decision		 d;
+	struct event		 e;
+
+	if (!enforce_port(in->policy->lists, pk->t.dport, &r))
+		return (VERDICT_PASS);
+	memset(&d, 0, sizeof(d));
+	policy_apply(r.list, 0, 1, in->client, &d);
+	memset(&e, 0, sizeof(e));
+	e.proto = PROTO_NONE;
+	e.rule = r.rule;
+	e.match = r.match;
+	e.reason = "a service port of the list";
+	e.t = &pk->t;
+	inspect_event(in, &e, &d);
+	return (d.action == EVENT_BLOCK ? VERDICT_BLOCK : VERDICT_PASS);
+}
+
+/*
+ * A DNS response on its way to the client.  When its question, or a
+ * name its CNAME chain leads to, is covered by a block or audit rule,
+ * the event records the addresses it gave, and a block list's
+ * addresses are learned.  A response that reaches a blocked name
+ * through an alias is dropped (or refused, for reject lists) like the
+ * query would have been.  The answer is read once, by dns.c.
+ */
+static enum verdict
+judge_answer(struct inspect *in, const struct packet *pk)
+{
+	struct dns_query	 q;
+	struct dns_answer	 ans;
+	struct decision		 d, best;
+	const struct name	*nm, *hit = NULL;
+	struct tuple		 back;
+	struct event		 e;
+	int			 i;
+
+	stats_inc(in->stats, STAT_DNS_ANSWERS);
+	if (dns_parse_response(pk->payload, pk->plen, &q, &ans) == -1) {
+		stats_inc(in->stats, STAT_ERR_DNS);
+		return (VERDICT_PASS);
+	}
+	if (q.nq == 0 || q.q[0].name.len == 0)
+		return (VERDICT_PASS);
+	memset(&best, 0, sizeof(best));
+	for (i = -1; i < ans.nchain && best.action != EVENT_BLOCK; i++) {
+		nm = i < 0 ? &q.q[0].name : &ans.chain[i];
+		policy_decide(in->policy, nm, PROTO_DNS, 0, 0, in->client, &d);
+		if (d.action > best.action) {
+			best = d;
+			hit = nm;
+		}
+	}
+	if (best.action == EVENT_NONE)
+		return (VERDICT_PASS);
+	if (best.learn)
+		stats_add(in->stats, STAT_LEARNED, (uint64_t)enforce_learn(
+		    in->learn, &ans, hit->s, best.list->name, in->now_ms));
+	/* the event reads as the query did: from the client */
+	back.src = pk->t.dst;
+	back.dst = pk->t.src;
+	back.sport = pk->t.dport;
+	back.dport = pk->t.sport;
+	back.l4 = pk->t.l4;
+	memset(&e, 0, sizeof(e));
+	e.proto = PROTO_DNS;
+	e.answer = 1;
+	e.name = q.q[0].name.s;
+	e.qtype = q.q[0].qtype;
+	e.answers = ans.addr;
+	e.nanswers = ans.naddr;
+	e.rule = hit->s + best.res.offset;
+	e.match = match_kind_name(best.res.kind);
+	if (hit != &q.q[0].name)
+		e.reason = "reached through a CNAME";
+	e.t = &back;
+	inspect_event(in, &e, &best);
+	if (best.action != EVENT_BLOCK)
+		return (VERDICT_PASS);
+	if (e.reject)
+		inspect_answer_dns(in, &back, pk->payload, &q,
+		    (enum dns_reject)in->policy->reject_dns);
+	return (VERDICT_DROP);
 }
 
 /*
@@ -339,28 +566,33 @@ inspect_udp(struct inspect *in, const struct packet *pk)
  * Each complete message is judged and dropped from the buffer.
  */
 static enum verdict
-judge_dns_stream(struct inspect *in, struct flow *f, const struct packet *pk)
+judge_dns_stream(struct inspect *in, struct flow *f, const struct packet *pk,
+    uint32_t seq)
 {
 	uint32_t	 have, need;
 	enum verdict	 v;
 
 	f->proto = PROTO_DNS;
 	if (flow_gather(in->flows, f) == -1)
-		return (fail(in, STAT_BOUND_BUFFERS, 1));
-	switch (stream_add(&f->st, pk->seq, pk->payload, pk->plen)) {
+		return (exception(in, f, EXC_GATHER_BUFFERS,
+		    STAT_BOUND_BUFFERS));
+	switch (stream_add(&f->st, seq, pk->payload, pk->plen)) {
 	case STREAM_TOO_SCATTERED:
-		return (fail(in, STAT_BOUND_SEGMENTS, 1));
+		return (exception(in, f, EXC_SEGMENTS, STAT_BOUND_SEGMENTS));
 	case STREAM_PAST_END:
-		return (fail(in, STAT_BOUND_GATHER, 1));
+		return (exception(in, f, EXC_GATHER_BYTES, STAT_BOUND_GATHER));
 	case STREAM_OK:
 		break;
 	}
+	if (f->st.conflict)
+		return (exception(in, f, EXC_OVERLAP, STAT_OVERLAPS));
 	while ((have = stream_contiguous(&f->st)) >= 2) {
 		need = 2 + ((uint32_t)f->st.buf[0] << 8 | f->st.buf[1]);
 		if (need == 2)
 			return (fail(in, STAT_ERR_DNS, 1));
 		if (need > f->st.cap)
-			return (fail(in, STAT_BOUND_GATHER, 1));
+			return (exception(in, f, EXC_GATHER_BYTES,
+			    STAT_BOUND_GATHER));
 		if (have < need)
 			break;
 		v = judge_dns(in, &f->t, f->st.buf + 2, need - 2, 1);
@@ -372,6 +604,11 @@ judge_dns_stream(struct inspect *in, struct flow *f, const struct packet *pk)
 	return (VERDICT_PASS);
 }
 
+/*
+ * A ClientHello: judged by its SNI, then by where the flow goes.  One
+ * that breaks the rules after its SNI was read is still judged by it;
+ * only when that does not block it does it get the default verdict.
+ */
 static void
 judge_tls(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
     struct judged *j)
@@ -379,18 +616,27 @@ judge_tls(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
 	struct tls_hello	 h;
 	struct seen		 s;
 	enum verdict		 v = VERDICT_ALLOW;
+	enum tls_status		 st;
 
 	f->proto = PROTO_TLS;
-	switch (tls_parse_hello(p, n, in->scratch, in->scratchlen, &h)) {
+	switch ((st = tls_parse_hello(p, n, in->scratch, in->scratchlen,
+	    &h))) {
 	case TLS_NEED_MORE:
 		return;
 	case TLS_TOO_BIG:
-		done(j, fail(in, STAT_BOUND_GATHER, 1));
+		done(j, exception(in, f, EXC_GATHER_BYTES, STAT_BOUND_GATHER));
 		return;
 	case TLS_NOT_TLS:
-	case TLS_MALFORMED:
-		done(j, fail(in, STAT_ERR_TLS, 1));
+		done(j, exception(in, f, EXC_MALFORMED, STAT_ERR_TLS));
 		return;
+	case TLS_MALFORMED:
+		if (!h.has_sni || is_address(&h.sni) ||
+		    !blocks(in, &f->t, PROTO_TLS, &h.sni)) {
+			done(j, exception(in, f, EXC_MALFORMED, STAT_ERR_TLS));
+			return;
+		}
+		stats_inc(in->stats, STAT_ERR_TLS);
+		break;
 	case TLS_DONE:
 		break;
 	}
@@ -407,41 +653,60 @@ judge_tls(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
 	s.alpn = h.alpn;
 	if (h.has_sni && !is_address(&h.sni))
 		v = decide(in, &f->t, PROTO_TLS, &h.sni, 0, &h, &s);
-	done(j, enforce_flow(in, &f->t, &s, v));
+	done(j, judge_flow(in, &f->t, &s, v));
 }
 
+/* Judge name n of an HTTP request unless v already blocks. */
+static enum verdict
+judge_host(struct inspect *in, struct flow *f, const struct name *n,
+    struct seen *s, enum verdict v)
+{
+	if (v == VERDICT_BLOCK || (s->name != NULL &&
+	    strcmp(s->name->s, n->s) == 0 && !n->partial))
+		return (v);
+	return (decide(in, &f->t, PROTO_HTTP, n, 0, NULL, s));
+}
+
+/*
+ * An HTTP request head: judged by every name a server or proxy could
+ * go by (the first and the last Host header, the request target); the
+ * strictest wins.  A Host header that blocks is acted on as soon as its
+ * line is whole, before the head is.  A head with faults is judged by
+ * the names it carries; with none, it gets the default verdict.
+ */
 static void
 judge_http(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
     struct judged *j)
 {
 	struct http_request	 r;
 	struct seen		 s;
-	enum verdict		 v;
+	enum verdict		 v = VERDICT_ALLOW;
+	enum http_status	 st;
 
 	f->proto = PROTO_HTTP;
-	switch (http_parse_request(p, n, &r)) {
-	case HTTP_NEED_MORE:
+	st = http_parse_request(p, n, &r);
+	if (st == HTTP_NEED_MORE && (!r.has_host ||
+	    !blocks(in, &f->t, PROTO_HTTP, &r.host)))
 		return;
-	case HTTP_NOT_HTTP:
-	case HTTP_MALFORMED:
-		done(j, fail(in, STAT_ERR_HTTP, 1));
+	if (st == HTTP_NOT_HTTP || (st == HTTP_MALFORMED && !r.has_host &&
+	    !r.has_host_last && !r.has_target)) {
+		done(j, exception(in, f, EXC_MALFORMED, STAT_ERR_HTTP));
 		return;
-	case HTTP_DONE:
-		break;
 	}
+	if (st == HTTP_MALFORMED)
+		stats_inc(in->stats, STAT_ERR_HTTP);
 	stats_inc(in->stats, STAT_PROTO_HTTP);
 	memset(&s, 0, sizeof(s));
 	s.proto = PROTO_HTTP;
 	s.none = "HTTP without a host name";
-	v = VERDICT_ALLOW;
 	/* the parser leaves address literals out: they name no host */
 	if (r.has_host)
 		v = decide(in, &f->t, PROTO_HTTP, &r.host, 0, NULL, &s);
-	/* a server or proxy may go by either name: the strictest wins */
-	if (r.has_target && v != VERDICT_BLOCK &&
-	    (s.name == NULL || strcmp(s.name->s, r.target.s) != 0))
-		v = decide(in, &f->t, PROTO_HTTP, &r.target, 0, NULL, &s);
-	done(j, enforce_flow(in, &f->t, &s, v));
+	if (r.has_host_last)
+		v = judge_host(in, f, &r.host_last, &s, v);
+	if (r.has_target)
+		v = judge_host(in, f, &r.target, &s, v);
+	done(j, judge_flow(in, &f->t, &s, v));
 }
 
 /*
@@ -468,7 +733,7 @@ judge_bytes(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
 			stats_inc(in->stats, STAT_PROTO_OTHER);
 			memset(&s, 0, sizeof(s));
 			s.none = "neither TLS nor HTTP";
-			done(j, enforce_flow(in, &f->t, &s, VERDICT_ALLOW));
+			done(j, judge_flow(in, &f->t, &s, VERDICT_ALLOW));
 			return;
 		} else
 			return;		/* too few bytes to tell */
@@ -485,22 +750,26 @@ judge_bytes(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
  * anything else is gathered in a buffer from the pool.
  */
 static enum verdict
-judge_stream(struct inspect *in, struct flow *f, const struct packet *pk)
+judge_stream(struct inspect *in, struct flow *f, const struct packet *pk,
+    uint32_t seq)
 {
 	struct judged	 j;
 	enum stream_res	 res;
 	uint32_t	 have;
 
-	if (f->st.buf == NULL && pk->seq == f->base) {
+	if (f->st.buf == NULL && seq == f->base) {
 		judge_bytes(in, f, pk->payload, pk->plen, &j);
 		if (j.complete)
 			return (j.verdict);
 	}
 	if (flow_gather(in->flows, f) == -1)
-		return (fail(in, STAT_BOUND_BUFFERS, 1));
-	if ((res = stream_add(&f->st, pk->seq, pk->payload, pk->plen)) ==
+		return (exception(in, f, EXC_GATHER_BUFFERS,
+		    STAT_BOUND_BUFFERS));
+	if ((res = stream_add(&f->st, seq, pk->payload, pk->plen)) ==
 	    STREAM_TOO_SCATTERED)
-		return (fail(in, STAT_BOUND_SEGMENTS, 1));
+		return (exception(in, f, EXC_SEGMENTS, STAT_BOUND_SEGMENTS));
+	if (f->st.conflict)
+		return (exception(in, f, EXC_OVERLAP, STAT_OVERLAPS));
 	f->state = FLOW_GATHER;
 	if ((have = stream_contiguous(&f->st)) == 0)
 		return (VERDICT_PASS);	/* the start is still missing */
@@ -508,8 +777,25 @@ judge_stream(struct inspect *in, struct flow *f, const struct packet *pk)
 	if (j.complete)
 		return (j.verdict);
 	if (res == STREAM_PAST_END || have == f->st.cap)
-		return (fail(in, STAT_BOUND_GATHER, 1));
+		return (exception(in, f, EXC_GATHER_BYTES, STAT_BOUND_GATHER));
 	return (VERDICT_PASS);
+}
+
+/*
+ * Is a segment's sequence number the one the server expects next (the
+ * client's bytes so far all in order)?  Only such a RST or FIN ends a
+ * connection (RFC 5961: an in-window RST that is not exact draws a
+ * challenge ACK and the connection lives on), so only it ends the
+ * flow's inspection.
+ */
+static int
+in_sequence(const struct flow *f, const struct packet *pk)
+{
+	uint32_t	 next = f->base;
+
+	if (f->st.buf != NULL)
+		next += stream_contiguous(&f->st);
+	return (!f->based || pk->seq == next);
 }
 
 /*
@@ -520,60 +806,82 @@ static enum verdict
 inspect_tcp(struct inspect *in, const struct packet *pk)
 {
 	struct flow	*f = flow_find(in->flows, &pk->t);
+	uint32_t	 seq = pk->seq;
 	enum verdict	 v;
 
 	if (f != NULL)
 		flow_touch(in->flows, f, in->now_ms);
 	if (f != NULL && f->state == FLOW_DECIDED)
 		return ((enum verdict)f->verdict);
-	if (pk->tcpflags & TCPF_RST) {
-		if (f != NULL)
+	if ((pk->tcpflags & TCPF_RST) || (pk->plen == 0 &&
+	    (pk->tcpflags & TCPF_FIN))) {
+		if (f != NULL && in_sequence(f, pk))
 			flow_remove(in->flows, f);
+		else if (f != NULL)
+			stats_inc(in->stats, STAT_OUT_OF_SEQUENCE);
 		return (VERDICT_PASS);
 	}
 	if ((pk->tcpflags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN) {
-		if (enforce_port(in, pk) == VERDICT_BLOCK) {
+		if (judge_port(in, pk) == VERDICT_BLOCK) {
 			if (f != NULL)
 				flow_remove(in->flows, f);
 			if (in->reject)
 				reset_tcp(in, pk);
 			return (VERDICT_BLOCK);
 		}
-		if (f == NULL && (f = flow_add(in->flows, &pk->t,
-		    in->now_ms)) == NULL) {
-			/* try again, mid-stream, at the first payload */
-			stats_inc(in->stats, STAT_BOUND_FLOWS);
-			return (VERDICT_PASS);
+		if (f == NULL)
+			f = add_flow(in, &pk->t);
+		if (!f->based) {
+			f->base = pk->seq + 1;
+			f->based = 1;
 		}
-		f->base = pk->seq + 1;
-		f->based = 1;
+		if (pk->plen == 0)
+			return (VERDICT_PASS);
+		/* TCP Fast Open: the data in the SYN starts the stream */
+		stats_inc(in->stats, STAT_TFO);
+		seq = pk->seq + 1;
+	} else if (pk->plen == 0)
 		return (VERDICT_PASS);
-	}
-	if (pk->plen == 0) {
-		if (f != NULL && (pk->tcpflags & TCPF_FIN))
-			flow_remove(in->flows, f);
-		return (VERDICT_PASS);
-	}
-	if (f == NULL) {
-		/* no SYN seen (a restart): the stream starts here */
-		if ((f = flow_add(in->flows, &pk->t, in->now_ms)) == NULL)
-			return (fail(in, STAT_BOUND_FLOWS, 1));
-		f->base = pk->seq;
-		f->based = 1;
+	else if (f == NULL) {
+		/* its start was never seen: its bytes cannot be read */
+		f = add_flow(in, &pk->t);
+		v = exception(in, f, EXC_MIDSTREAM, STAT_MIDSTREAM);
+		f->state = FLOW_DECIDED;
+		f->verdict = (uint8_t)v;
+		if (v == VERDICT_BLOCK && in->reject)
+			reset_tcp(in, pk);
+		return (v);
 	}
 	if (pk->t.dport == 53)
-		v = judge_dns_stream(in, f, pk);
+		v = judge_dns_stream(in, f, pk, seq);
 	else
-		v = judge_stream(in, f, pk);
+		v = judge_stream(in, f, pk, seq);
 	if (v == VERDICT_ALLOW || v == VERDICT_BLOCK) {
 		f->state = FLOW_DECIDED;
 		f->verdict = (uint8_t)v;
 		flow_release_buffer(in->flows, f);
-	} else if (pk->tcpflags & TCPF_FIN)
-		flow_remove(in->flows, f);
+	}
 	if (v == VERDICT_BLOCK && in->reject)
 		reset_tcp(in, pk);
 	return (v);
+}
+
+/*
+ * A new entry in the flow table.  A full table gives up its oldest
+ * flow, a decided one first (see flow_add()), rather than refuse a new
+ * one: refusing would let a flood of SYNs keep a connection out of
+ * sight.  Evictions are counted.
+ */
+static struct flow *
+add_flow(struct inspect *in, const struct tuple *t)
+{
+	struct flow	*f;
+	int		 evicted = 0;
+
+	f = flow_add(in->flows, t, in->now_ms, &evicted);
+	if (evicted)
+		stats_inc(in->stats, STAT_BOUND_FLOWS);
+	return (f);
 }
 
 /*
@@ -598,14 +906,11 @@ inspect_packet(struct inspect *in, const uint8_t *buf, size_t len)
 	/* a DNS response goes to the client */
 	answer = pk.t.l4 == IPPROTO_UDP && pk.t.sport == 53 &&
 	    pk.t.dport != 53;
-	in->client = in->policy->mode == MODE_AUDIT ? CLIENT_AUDIT :
-	    CLIENT_BLOCK;
-	if (policy_client(in->policy, answer ? &pk.t.dst : &pk.t.src,
-	    &in->client) && in->client == CLIENT_EXEMPT) {
+	in->client = policy_client(in->policy, answer ? &pk.t.dst : &pk.t.src);
+	if (in->client == CLIENT_EXEMPT) {
 		stats_inc(in->stats, STAT_EXEMPT);
-		if (pk.t.l4 == IPPROTO_TCP || (!answer && pk.t.dport != 53))
-			return (VERDICT_ALLOW);
-		return (VERDICT_PASS);
+		return (policy_exempt(pk.t.l4 == IPPROTO_TCP,
+		    answer || pk.t.dport == 53));
 	}
 	if (pk.t.l4 == IPPROTO_UDP)
 		return (inspect_udp(in, &pk));

@@ -16,7 +16,7 @@
 struct learn_info {
 	char	 name[LEARN_NAMEMAX];	/* the blocked name it answered */
 	char	 list[LEARN_LISTMAX];	/* the list that blocked it */
-	uint64_t expires;		/* ms, worker_now_ms() clock */
+	uint64_t expires;		/* ms, clock_mono_ms() clock */
 };
 
 struct learn;

@@ -755,6 +755,22 @@ lists_lookup(const struct lists *ls, const char *name, size_t len,
 	return (&ls->list[res->list]);
 }
 
+/*
+ * Which list decides a name of which only n is known: n itself when
+ * it is whole, some name below n when n is the valid right-most part
+ * of what was sent (n->partial; an empty part names nothing).
+ */
+const struct list *
+lists_lookup_name(const struct lists *ls, const struct name *n,
+    struct match_result *res)
+{
+	if (!n->partial)
+		return (lists_lookup(ls, n->s, n->len, res));
+	if (n->len == 0 || !match_lookup_below(ls->match, n->s, n->len, res))
+		return (NULL);
+	return (&ls->list[res->list]);
+}
+
 size_t
 lists_rules(const struct lists *ls)
 {

@@ -11,6 +11,7 @@
 
 #include "conf.h"
 #include "match.h"
+#include "name.h"
 
 #define LISTS_PORTS_MAX		8	/* @ports per list */
 #define LISTS_RESOLVE_MAX	4096	/* exact names resolved per set */
@@ -67,6 +68,8 @@ int			 lists_parse(struct match_builder *, struct list *,
 int			 lists_parse_ip(struct cidr_builder *, struct list *,
 			    unsigned, const char *, size_t, lists_diag_cb,
 			    void *);
+const struct list	*lists_lookup_name(const struct lists *,
+			    const struct name *, struct match_result *);
 const struct list	*lists_lookup(const struct lists *, const char *,
 			    size_t, struct match_result *);
 const struct list	*lists_lookup_addr(const struct lists *,

@@ -93,6 +93,8 @@ static size_t	builder_dedup(struct match_builder *, match_dup_cb, void *);
 static struct bucket *table_alloc(size_t);
 static void	table_insert(struct match *, uint64_t, uint16_t);
 static int	probe(const struct match *, uint64_t, int, uint16_t *);
+static int	lookup(const struct match *, const char *, size_t, int,
+		    struct match_result *);
 
 static inline uint64_t
 fmix64(uint64_t k)
@@ -519,11 +521,11 @@ probe(const struct match *m, uint64_t h, int whole, uint16_t *info)
 }
 
 /*
- * Find the rule that decides name[0..len) (normalised).  Returns 1 and
- * fills res, or 0 when no rule covers the name.  Allocates nothing.
+ * The lookup of match_lookup(); below: the name itself is unknown and
+ * only names under it are meant, so no exact rule counts.
  */
-int
-match_lookup(const struct match *m, const char *name, size_t len,
+static int
+lookup(const struct match *m, const char *name, size_t len, int below,
     struct match_result *res)
 {
 	uint64_t	 hs[LEVELS_MAX], bits;
@@ -540,7 +542,7 @@ match_lookup(const struct match *m, const char *name, size_t len,
 		bits = filter_bits(hs[i], m->nwords, &w);
 		if ((m->filter[w] & bits) != bits)
 			continue;	/* surely no rule for this suffix */
-		if (!probe(m, hs[i], i == n - 1, &info))
+		if (!probe(m, hs[i], i == n - 1 && !below, &info))
 			continue;
 		res->kind = (info & INFO_EXACT) ? MATCH_EXACT : MATCH_SUFFIX;
 		res->effect = (info & INFO_ALLOW) ? MATCH_ALLOW : MATCH_BLOCK;
@@ -549,6 +551,29 @@ match_lookup(const struct match *m, const char *name, size_t len,
 		return (1);
 	}
 	return (0);
+}
+
+/*
+ * Find the rule that decides name[0..len) (normalised).  Returns 1 and
+ * fills res, or 0 when no rule covers the name.  Allocates nothing.
+ */
+int
+match_lookup(const struct match *m, const char *name, size_t len,
+    struct match_result *res)
+{
+	return (lookup(m, name, len, 0, res));
+}
+
+/*
+ * The rule that decides some name below name[0..len): a suffix rule
+ * for it or a parent, never an exact one.  For a name of which only
+ * the right-most labels could be read.
+ */
+int
+match_lookup_below(const struct match *m, const char *name, size_t len,
+    struct match_result *res)
+{
+	return (lookup(m, name, len, 1, res));
 }
 
 /* "exact" or "suffix", as events and answers name a rule's kind. */

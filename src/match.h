@@ -56,6 +56,8 @@ void			 match_builder_free(struct match_builder *);
 
 int			 match_lookup(const struct match *, const char *,
 			    size_t, struct match_result *);
+int			 match_lookup_below(const struct match *,
+			    const char *, size_t, struct match_result *);
 size_t			 match_count(const struct match *);
 const char		*match_kind_name(enum match_kind);
 size_t			 match_memsize(const struct match *);

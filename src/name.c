@@ -18,6 +18,13 @@ static int	name_fail(struct name *, enum name_err, unsigned char);
 static int	name_check(struct name *, enum name_mode);
 static int	name_is_ipv4(const char *, size_t);
 static int	name_from_idn(struct name *, const char *, size_t);
+static enum name_err label_check(const struct name_label *, unsigned char *,
+		    int *);
+static void	name_keep_raw(struct name *, const struct name_label *, size_t);
+static void	name_put_label(struct name *, const struct name_label *);
+static void	name_salvage(struct name *, const struct name_label *, size_t,
+		    enum name_err);
+static int	name_split(struct name *, const char *, size_t);
 
 /* Letter, digit, hyphen or underscore. */
 static inline int
@@ -55,43 +62,139 @@ name_reset(struct name *n)
 	n->s[0] = '\0';
 	n->err = NAME_OK;
 	n->bad = 0;
+	n->partial = 0;
+	n->unclean = 0;
+	n->rawlen = 0;
+	n->raw[0] = '\0';
+}
+
+/* Is the label valid in a packet name: 1-63 printable bytes, no dot? */
+static enum name_err
+label_check(const struct name_label *l, unsigned char *bad, int *high)
+{
+	size_t	 i;
+
+	if (l->len == 0)
+		return (NAME_EEMPTYLABEL);
+	if (l->len > NAME_LABELMAX)
+		return (NAME_ELABELLEN);
+	for (i = 0; i < l->len; i++)
+		if (!name_is_wire(l->p[i])) {
+			*bad = l->p[i];
+			*high = l->p[i] >= 0x80;
+			for (; i < l->len; i++)
+				if (!name_is_wire(l->p[i]) && l->p[i] < 0x80)
+					*high = 0;
+			return (NAME_ECHAR);
+		}
+	return (NAME_OK);
+}
+
+/* Keep what was sent, labels joined by dots, cut to NAME_RAWMAX. */
+static void
+name_keep_raw(struct name *n, const struct name_label *l, size_t nl)
+{
+	size_t	 i, k, off = 0;
+
+	for (i = 0; i < nl && off < NAME_RAWMAX; i++) {
+		if (i > 0)
+			n->raw[off++] = '.';
+		for (k = 0; k < l[i].len && off < NAME_RAWMAX; k++)
+			n->raw[off++] = (char)l[i].p[k];
+	}
+	n->raw[off] = '\0';
+	n->rawlen = (uint16_t)off;
+	n->unclean = 1;
+}
+
+/* Append label l to n->s, folding case; the caller checked it fits. */
+static void
+name_put_label(struct name *n, const struct name_label *l)
+{
+	size_t	 i;
+
+	if (n->len > 0)
+		n->s[n->len++] = '.';
+	for (i = 0; i < l->len; i++)
+		n->s[n->len++] = name_lower(l->p[i]);
+	n->s[n->len] = '\0';
 }
 
 /*
- * Append one label from DNS wire form, folding case.  A dot or a control
- * byte inside a label would change where labels split once the name is
- * text, so it is an error rather than something to escape.
+ * The valid right-most labels of l[0..nl) into n->s, and why the rest
+ * was refused (the right-most fault) in n->err.
  */
-int
-name_add_label(struct name *n, const uint8_t *label, size_t len)
+static void
+name_salvage(struct name *n, const struct name_label *l, size_t nl,
+    enum name_err first)
 {
-	size_t	 i, need;
+	size_t		 i, keep = 0, total = 0;
+	enum name_err	 e = first;
+	unsigned char	 bad = 0;
+	int		 high;
 
-	if (n->err != NAME_OK)
-		return (-1);
-	if (len == 0)
-		return (name_fail(n, NAME_EEMPTYLABEL, 0));
-	if (len > NAME_LABELMAX)
-		return (name_fail(n, NAME_ELABELLEN, 0));
-	need = n->len + (n->len > 0) + len;
-	if (need > NAME_MAXLEN)
-		return (name_fail(n, NAME_ENAMELEN, 0));
-	if (n->len > 0)
-		n->s[n->len++] = '.';
-	for (i = 0; i < len; i++) {
-		if (!name_is_wire(label[i]))
-			return (name_fail(n, NAME_ECHAR, label[i]));
-		n->s[n->len++] = name_lower(label[i]);
+	for (i = nl; i > 0; i--) {
+		if ((e = label_check(&l[i - 1], &bad, &high)) != NAME_OK)
+			break;
+		if (total + (keep > 0) + l[i - 1].len > NAME_MAXLEN) {
+			e = NAME_ENAMELEN;
+			break;
+		}
+		total += (keep > 0) + l[i - 1].len;
+		keep++;
 	}
-	n->s[n->len] = '\0';
-	return (0);
+	if (i == 0)
+		e = first;	/* all labels valid: too long, or cut */
+	n->len = 0;
+	n->s[0] = '\0';
+	for (i = nl - keep; i < nl; i++)
+		name_put_label(n, &l[i]);
+	n->partial = 1;
+	name_fail(n, e, e == NAME_ECHAR ? bad : 0);
 }
 
-/* End a name built from labels; the root name is valid and empty. */
+/*
+ * A name from a packet, given as its labels in order (DNS wire form,
+ * or text cut at the dots); cut says labels were lost on the left.
+ * Returns 0 for a clean name, or one whose bytes past ASCII IDNA turns
+ * into A-labels (unclean); -1 for a name that is only partly valid:
+ * n->s then holds its valid right-most labels (partial), n->err why.
+ * No labels at all is the root: valid and empty.
+ */
 int
-name_finish(struct name *n)
+name_from_labels(struct name *n, const struct name_label *l, size_t nl,
+    int cut)
 {
-	return (n->err == NAME_OK ? 0 : -1);
+	size_t		 i, total = 0;
+	enum name_err	 e, first = NAME_OK;
+	unsigned char	 bad = 0;
+	int		 high, only_high = 1;
+
+	name_reset(n);
+	for (i = 0; i < nl; i++) {
+		e = label_check(&l[i], &bad, &high);
+		if (e != NAME_OK && first == NAME_OK)
+			first = e;
+		if (e != NAME_OK && !(e == NAME_ECHAR && high))
+			only_high = 0;
+		total += (i > 0) + l[i].len;
+	}
+	if (cut || total > NAME_MAXLEN) {
+		if (first == NAME_OK)
+			first = NAME_ENAMELEN;
+		only_high = 0;
+	}
+	if (first == NAME_OK) {
+		for (i = 0; i < nl; i++)
+			name_put_label(n, &l[i]);
+		return (0);
+	}
+	name_keep_raw(n, l, nl);
+	if (only_high && name_from_idn(n, n->raw, n->rawlen) == 0 &&
+	    name_check(n, NAME_WIRE) == 0)
+		return (0);
+	name_salvage(n, l, nl, first);
+	return (-1);
 }
 
 /* Is s[0..len) a dotted-quad IPv4 address? */
@@ -190,7 +293,7 @@ name_from_idn(struct name *n, const char *in, size_t len)
 	n->s[alen] = '\0';
 	n->len = alen;
 	idn2_free(ascii);
-	return (name_check(n, NAME_LIST));
+	return (0);
 }
 
 /*
@@ -207,17 +310,72 @@ name_normalize(struct name *n, const char *in, size_t len, enum name_mode mode)
 		len--;
 	if (len == 0)
 		return (name_fail(n, NAME_EEMPTY, 0));
-	if (mode == NAME_LIST) {
-		for (i = 0; i < len; i++)
-			if ((unsigned char)in[i] >= 0x80)
-				return (name_from_idn(n, in, len));
-	}
+	if (mode == NAME_WIRE)
+		return (name_split(n, in, len));
+	for (i = 0; i < len; i++)
+		if ((unsigned char)in[i] >= 0x80)
+			return (name_from_idn(n, in, len) == -1 ? -1 :
+			    name_check(n, NAME_LIST));
 	if (len > NAME_MAXLEN)
 		return (name_fail(n, NAME_ENAMELEN, 0));
 	memcpy(n->s, in, len);
 	n->s[len] = '\0';
 	n->len = len;
 	return (name_check(n, mode));
+}
+
+/*
+ * A packet's name as text: cut at the dots, the right-most
+ * NAME_LABELS_MAX labels kept, then as name_from_labels().
+ */
+static int
+name_split(struct name *n, const char *in, size_t len)
+{
+	struct name_ring	 r;
+	const uint8_t		*p = (const uint8_t *)in, *dot;
+	size_t			 k, left = len;
+
+	name_ring_init(&r);
+	for (;;) {
+		dot = memchr(p, '.', left);
+		k = dot != NULL ? (size_t)(dot - p) : left;
+		name_ring_add(&r, p, k);
+		if (dot == NULL)
+			break;
+		p = dot + 1;
+		left -= k + 1;
+	}
+	return (name_ring_finish(&r, n));
+}
+
+void
+name_ring_init(struct name_ring *r)
+{
+	r->count = 0;
+}
+
+/* One more label, in order; only the last NAME_LABELS_MAX are kept. */
+void
+name_ring_add(struct name_ring *r, const uint8_t *p, size_t len)
+{
+	struct name_label	*l = &r->l[r->count++ % NAME_LABELS_MAX];
+
+	l->p = p;
+	l->len = len;
+}
+
+/* The labels gathered in r as a name (see name_from_labels()). */
+int
+name_ring_finish(struct name_ring *r, struct name *n)
+{
+	struct name_label	 l[NAME_LABELS_MAX];
+	size_t			 i, nl, first;
+
+	nl = r->count < NAME_LABELS_MAX ? r->count : NAME_LABELS_MAX;
+	first = r->count - nl;
+	for (i = 0; i < nl; i++)
+		l[i] = r->l[(first + i) % NAME_LABELS_MAX];
+	return (name_from_labels(n, l, nl, r->count > NAME_LABELS_MAX));
 }
 
 /* Say in words why a name was refused. */

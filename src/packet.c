@@ -201,3 +201,17 @@ addr_ntop(const struct addr *a, char *buf, size_t size)
 		return ("?");
 	return (buf);
 }
+
+/* An IPv4 or IPv6 address from text into a; 0, or -1 for anything else. */
+int
+addr_pton(const char *s, struct addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, s, &a->u.v4) == 1)
+		a->family = AF_INET;
+	else if (inet_pton(AF_INET6, s, &a->u.v6) == 1)
+		a->family = AF_INET6;
+	else
+		return (-1);
+	return (0);
+}

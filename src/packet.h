@@ -39,5 +39,6 @@ struct packet {
 enum packet_err	 packet_parse(struct packet *, const uint8_t *, size_t);
 const char	*packet_strerror(enum packet_err);
 const char	*addr_ntop(const struct addr *, char *, size_t);
+int		 addr_pton(const char *, struct addr *);
 
 #endif

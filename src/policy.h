@@ -1,5 +1,10 @@
 /*
- * policy.h: from a name's matching rule to what happens to the packet.
+ * policy.h: the one place that decides.  From the rule that matched (a
+ * name's, an address's or a port's), the list's action, the mode, the
+ * client's statement and the reject settings to a decision: verdict,
+ * event action, whether to answer the client at once, and why.  The
+ * callers look nothing of that up themselves; they find the rule
+ * (match, enforce) and carry out what the decision says (inspect).
  *
  * A policy is everything that decides, built from one configuration:
  * the lists, the mode, the default verdict.  It is immutable and
@@ -37,6 +42,10 @@ struct policy {
 	uint32_t		 reject_ttl;
 	int			 canary;	/* answer the DoH canary */
 	int			 refuse_svcb;	/* refuse HTTPS/SVCB queries */
+	int			 malformed_block;	/* block unclean names */
+	struct list		 malformed;	/* the rule they meet then */
+	uint8_t			 exception[EXC_MAX];	/* conf_exc_action */
+	struct list		 exceptions;	/* the rule bounds block by */
 	time_t			 loaded;
 };
 
@@ -44,8 +53,28 @@ struct decision {
 	enum verdict		 verdict;
 	enum event_action	 action;
 	int			 reject;	/* answer the client at once */
+	int			 refuse;	/* ... a DNS query with REFUSED */
+	int			 learn;		/* learn the answer's addresses */
+	int			 malformed;	/* the name was not clean */
 	const struct list	*list;		/* the deciding rule's list */
 	struct match_result	 res;
+	const char		*reason;	/* for the event; or NULL */
+};
+
+/* What a flow's first message said, for judging where it goes. */
+struct flow_name {
+	int			 named;		/* it named a host */
+	int			 allowed;	/* an allow rule covers it */
+	int			 ech;		/* its ClientHello hid it */
+	const char		*none;		/* no name: why, for the event */
+};
+
+/* What the daemon would do with a name: embargod -T, embargoctl test. */
+struct explain {
+	struct name		 name;		/* as normalised */
+	struct decision		 d;
+	enum client_policy	 client;	/* the client's, mode folded in */
+	const char		*outcome;	/* "blocked", "audited", ... */
 };
 
 /* Where the live policy is published to the queue threads. */
@@ -58,13 +87,23 @@ struct policy_slot {
 struct policy	*policy_new(const struct conf *, struct lists *);
 struct policy	*policy_ref(struct policy *);
 void		 policy_unref(struct policy *);
-int		 policy_client(const struct policy *, const struct addr *,
-		    enum client_policy *);
-void		 policy_decide(const struct policy *, const char *, size_t,
-		    enum proto, int, enum client_policy, struct decision *);
-void		 policy_apply(const struct policy *, const struct list *,
-		    int, int, enum client_policy, struct decision *);
-enum verdict	 policy_default(const struct policy *, int);
+enum client_policy policy_client(const struct policy *, const struct addr *);
+enum verdict	 policy_exempt(int, int);
+void		 policy_decide(const struct policy *, const struct name *,
+		    enum proto, int, uint16_t, enum client_policy,
+		    struct decision *);
+void		 policy_apply(const struct list *, int, int, enum client_policy,
+		    struct decision *);
+void		 policy_flow(const struct list *, const struct flow_name *,
+		    enum client_policy, struct decision *);
+enum verdict	 policy_default(const struct policy *, int, int);
+void		 policy_exception(const struct policy *, enum conf_exception,
+		    const struct list *, int, enum client_policy,
+		    struct decision *);
+int		 policy_explain(const struct policy *, const char *,
+		    const struct addr *, struct explain *);
+void		 policy_explain_text(const struct explain *, const char *,
+		    char *, size_t);
 void		 policy_slot_init(struct policy_slot *, struct policy *);
 void		 policy_slot_set(struct policy_slot *, struct policy *);
 struct policy	*policy_slot_get(struct policy_slot *, unsigned *);

@@ -11,7 +11,21 @@
  * xt_mark and xt_connmark, which every kernel with NFQUEUE has, where
  * setting the conntrack mark from the verdict itself needs
  * CONFIG_NETFILTER_NETLINK_GLUE_CT, which many router kernels lack.
- * A dropped DNS query simply gets NF_DROP.
+ * A dropped DNS query simply gets NF_DROP.  With `verdict accept` the
+ * packet leaves with NF_ACCEPT and the mark instead, for rules of the
+ * user's own that save it further on.
+ *
+ * Loops.  Rules that queue every packet, marked or not, would send a
+ * repeated packet back here for ever.  So a packet that arrives with
+ * one of our marks never gets NF_REPEAT again.  The allow and block
+ * marks are final verdicts already (a decided flow, or the resolver's
+ * own sockets): such a packet is accepted or dropped unjudged.  The
+ * seen mark only says "judged, flow still open": a packet carrying it
+ * that we just repeated (its fingerprint is among the last ones sent
+ * back) is accepted unjudged; any other (rules that restore marks from
+ * conntrack) is judged like any packet, and its verdict is final.
+ * Returns and marked arrivals are counted, and the first return is
+ * logged once with its likely cause.
  *
  * Batching.  The kernel sends one packet per message; the worker reads
  * until the socket is empty or a bound is hit, and all the verdicts of
@@ -47,6 +61,8 @@
 static int	cfg_send(struct queue *, struct nlmsghdr *, const char *);
 static int	set_rcvbuf(struct queue *, uint32_t);
 static int	nlmsg_fits(const struct nlmsghdr *, int);
+static uint64_t	fingerprint(const struct queue_pkt *);
+static int	mark_verdict(const struct queue *, uint32_t, enum verdict *);
 
 /* Send one configuration message and wait for the kernel's answer. */
 static int
@@ -113,6 +129,7 @@ queue_open(struct queue *q, unsigned num, const struct conf *conf,
 	q->seen = conf->mark_seen;
 	q->allow = conf->mark_allow;
 	q->block = conf->mark_block;
+	q->accept = conf->verdict_accept;
 	if ((q->nl = mnl_socket_open(NETLINK_NETFILTER)) == NULL) {
 		log_warn("queue %u: netlink socket", num);
 		return (-1);
@@ -272,12 +289,81 @@ queue_read(struct queue *q, queue_cb cb, void *arg)
 	return (queue_dispatch(q, q->rx, (size_t)n, cb, arg));
 }
 
-/* The netfilter verdict and mark for v, keeping mark bits not ours. */
+/* A fingerprint of a packet: its length and first bytes (FNV-1a). */
+static uint64_t
+fingerprint(const struct queue_pkt *p)
+{
+	uint64_t	 h = 0xcbf29ce484222325ULL ^ p->len;
+	size_t		 i, n = p->len < 160 ? p->len : 160;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ p->data[i]) * 0x100000001b3ULL;
+	return (h | 1);		/* 0 marks an empty slot */
+}
+
+/* Is this mark one of ours?  Which verdict does it carry? */
+static int
+mark_verdict(const struct queue *q, uint32_t mark, enum verdict *v)
+{
+	uint32_t	 bits = mark & q->mask;
+
+	if (bits == q->block)
+		*v = VERDICT_BLOCK;
+	else if (bits == q->allow)
+		*v = VERDICT_ALLOW;
+	else if (bits == q->seen)
+		*v = VERDICT_PASS;
+	else
+		return (0);
+	return (1);
+}
+
+/*
+ * Is p's verdict given by the mark it arrived with?  1 and, in *v, the
+ * verdict the mark carries (queue_verdict() makes it final); 0 for a
+ * packet to judge.  See "Loops" above.
+ */
+int
+queue_returned(struct queue *q, const struct queue_pkt *p, enum verdict *v)
+{
+	static struct log_once	 once = LOG_ONCE_INIT;
+	uint64_t		 fp;
+	unsigned		 i, n;
+
+	if (!mark_verdict(q, p->mark, v))
+		return (0);
+	if (*v != VERDICT_PASS) {
+		stats_inc(q->stats, STAT_MARKED);
+		return (1);
+	}
+	fp = fingerprint(p);
+	n = q->nsent < QUEUE_SENT_MAX ? q->nsent : QUEUE_SENT_MAX;
+	for (i = 1; i <= n; i++)
+		if (q->sent[(q->nsent - i) % QUEUE_SENT_MAX] == fp)
+			break;
+	if (i > n) {
+		stats_inc(q->stats, STAT_MARKED);
+		return (0);
+	}
+	stats_inc(q->stats, STAT_REQUEUED);
+	log_warnx_once(&once, "queue %u: packets come back to the queue after "
+	    "their verdict: the firewall rules queue packets that embargod "
+	    "has already marked; each now gets a final verdict (see "
+	    "embargo-firewall(8), WRITING YOUR OWN RULES)", q->num);
+	return (1);
+}
+
+/*
+ * The netfilter verdict and mark for v, keeping mark bits not ours.
+ * A packet that already carries our mark is never repeated again.
+ */
 void
 queue_verdict_of(const struct queue *q, enum verdict v, uint32_t old,
     int *nfv, uint32_t *mark)
 {
 	uint32_t	 bits = 0;
+	enum verdict	 had;
+	int		 final = q->accept || mark_verdict(q, old, &had);
 
 	switch (v) {
 	case VERDICT_DROP:
@@ -291,10 +377,15 @@ queue_verdict_of(const struct queue *q, enum verdict v, uint32_t old,
 		bits = q->allow;
 		break;
 	case VERDICT_BLOCK:
+		if (final) {
+			*nfv = NF_DROP;
+			*mark = old;
+			return;
+		}
 		bits = q->block;
 		break;
 	}
-	*nfv = NF_REPEAT;
+	*nfv = final ? NF_ACCEPT : NF_REPEAT;
 	*mark = (old & ~q->mask) | bits;
 }
 
@@ -312,8 +403,10 @@ queue_verdict(struct queue *q, const struct queue_pkt *p, enum verdict v)
 	nlh = nfq_nlmsg_put((char *)q->tx + q->txlen, NFQNL_MSG_VERDICT,
 	    q->num);
 	nfq_nlmsg_verdict_put(nlh, (int)p->id, nfv);
-	if (nfv == NF_REPEAT)
+	if (nfv != NF_DROP)
 		nfq_nlmsg_verdict_put_mark(nlh, mark);
+	if (nfv == NF_REPEAT && p->data != NULL)
+		q->sent[q->nsent++ % QUEUE_SENT_MAX] = fingerprint(p);
 	q->txlen += nlh->nlmsg_len;
 }
 

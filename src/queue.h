@@ -11,6 +11,12 @@
 #include "embargo.h"
 #include "stats.h"
 
+/*
+ * Fingerprints of the packets last given NF_REPEAT, to know them when
+ * they come back: more than a batch (limit batch is at most 1024).
+ */
+#define QUEUE_SENT_MAX	2048
+
 struct mnl_socket;
 struct nlmsghdr;
 
@@ -35,8 +41,11 @@ struct queue {
 	uint32_t		 seen;
 	uint32_t		 allow;
 	uint32_t		 block;
+	int			 accept;	/* verdict accept: no NF_REPEAT */
 	uint32_t		 last_id;
 	struct stats		*stats;
+	uint64_t		 sent[QUEUE_SENT_MAX];	/* see queue_returned() */
+	unsigned		 nsent;
 };
 
 /* The kernel's view of a queue (/proc/net/netfilter/nfnetlink_queue). */
@@ -61,6 +70,8 @@ void	 queue_verdict(struct queue *, const struct queue_pkt *,
 	    enum verdict);
 int	 queue_flush(struct queue *);
 int	 queue_parse(const struct nlmsghdr *, struct queue_pkt *);
+int	 queue_returned(struct queue *, const struct queue_pkt *,
+	    enum verdict *);
 void	 queue_verdict_of(const struct queue *, enum verdict, uint32_t,
 	    int *, uint32_t *);
 int	 queue_kernel_open(void);

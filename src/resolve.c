@@ -32,7 +32,7 @@
 #include "lists.h"
 #include "log.h"
 #include "resolve.h"
-#include "worker.h"
+#include "clock.h"
 #include "xmalloc.h"
 
 #define RESOLVE_FDMAX	16
@@ -73,44 +73,6 @@ static void	on_result(void *, int, int, struct ares_addrinfo *);
 static int	mark_socket(ares_socket_t, int, void *);
 static void	start_lookups(struct resolver *);
 
-/*
- * The A (qtype 1) or AAAA (28) addresses of the answer msg, with their
- * TTLs, at most max.  Returns how many, 0 when there are none, -1 for
- * an answer c-ares cannot read.
- */
-int
-resolve_answer(const uint8_t *msg, size_t len, uint16_t qtype,
-    struct addr *out, uint32_t *ttl, int max)
-{
-	struct ares_addrttl	 a4[RESOLVE_ADDRMAX];
-	struct ares_addr6ttl	 a6[RESOLVE_ADDRMAX];
-	int			 n = max < RESOLVE_ADDRMAX ? max :
-				    RESOLVE_ADDRMAX, i, rc;
-
-	if (qtype == 1)
-		rc = ares_parse_a_reply(msg, (int)len, NULL, a4, &n);
-	else if (qtype == 28)
-		rc = ares_parse_aaaa_reply(msg, (int)len, NULL, a6, &n);
-	else
-		return (0);
-	if (rc == ARES_ENODATA)
-		return (0);
-	if (rc != ARES_SUCCESS)
-		return (-1);
-	for (i = 0; i < n; i++) {
-		memset(&out[i], 0, sizeof(out[i]));
-		if (qtype == 1) {
-			out[i].family = AF_INET;
-			out[i].u.v4 = a4[i].ipaddr;
-			ttl[i] = (uint32_t)(a4[i].ttl > 0 ? a4[i].ttl : 0);
-		} else {
-			out[i].family = AF_INET6;
-			memcpy(&out[i].u.v6, &a6[i].ip6addr, 16);
-			ttl[i] = (uint32_t)(a6[i].ttl > 0 ? a6[i].ttl : 0);
-		}
-	}
-	return (n);
-}
 
 /* c-ares says which sockets it wants watched, for what. */
 static void
@@ -264,7 +226,7 @@ on_result(void *arg, int status, int timeouts, struct ares_addrinfo *res)
 		else
 			continue;
 		learn_add(k->r->learn, &a, (uint32_t)(n->ai_ttl > 0 ?
-		    n->ai_ttl : 0), k->name, k->list, worker_now_ms());
+		    n->ai_ttl : 0), k->name, k->list, clock_mono_ms());
 		got++;
 	}
 	if (got > 0)

@@ -10,15 +10,11 @@
 
 #include "embargo.h"
 
-#define RESOLVE_ADDRMAX	16	/* addresses kept from one answer */
-
 struct event_base;
 struct learn;
 struct lists;
 struct resolver;
 
-int		 resolve_answer(const uint8_t *, size_t, uint16_t,
-		    struct addr *, uint32_t *, int);
 struct resolver	*resolver_new(struct event_base *, const char *,
 		    struct learn *, uint32_t);
 void		 resolver_run(struct resolver *, struct lists *);

@@ -2,11 +2,18 @@
  * stream.c: the bytes a TCP client sent, in order, from its first one.
  *
  * Segments are placed by sequence number relative to the stream's base.
- * Where a segment overlaps bytes already present the first copy wins,
- * as in the Linux stack, so that a crafted overlap cannot show us one
- * name and the server another.  Bytes before the base (old
- * retransmissions) and beyond the buffer are ignored, the latter
- * reported so that the caller can count a bound.
+ * Where a segment overlaps bytes already present, the copy kept is the
+ * one the Linux receiver keeps, so that a crafted overlap cannot show
+ * us one name and the server another: bytes from the start on, which
+ * the receiver has delivered in order, are never replaced; out of
+ * order, a segment that starts before the bytes it overlaps, or at the
+ * same place and runs past their end, replaces them (tcp_data_queue_ofo
+ * puts a covering segment in place of the covered one, and delivery in
+ * sequence order trims the later-starting one); otherwise the bytes
+ * already there stay.  When the copies differ, st->conflict says so:
+ * a receiver other than Linux may keep the other one.  Bytes before
+ * the base (old retransmissions) and beyond the buffer are ignored,
+ * the latter reported so that the caller can count a bound.
  */
 #include "config.h"
 
@@ -17,6 +24,8 @@
 static void	fill_gaps(struct stream *, uint32_t, uint32_t,
 		    const uint8_t *);
 static void	merge(struct stream *, uint32_t, uint32_t);
+static void	overlap(struct stream *, uint32_t, uint32_t,
+		    const uint8_t *);
 
 /* Start an empty stream whose first byte has sequence number base. */
 void
@@ -26,6 +35,32 @@ stream_init(struct stream *st, uint8_t *buf, uint32_t cap, uint32_t base)
 	st->cap = cap;
 	st->base = base;
 	st->nr = 0;
+	st->conflict = 0;
+}
+
+/*
+ * Where [a,b) overlaps bytes already present: note copies that differ,
+ * and let the new one win where the Linux receiver lets it (see above).
+ */
+static void
+overlap(struct stream *st, uint32_t a, uint32_t b, const uint8_t *data)
+{
+	const struct stream_range	*r;
+	uint32_t			 lo, hi;
+	int				 i;
+
+	for (i = 0; i < st->nr; i++) {
+		r = &st->r[i];
+		lo = a > r->start ? a : r->start;
+		hi = b < r->end ? b : r->end;
+		if (lo >= hi ||
+		    memcmp(st->buf + lo, data + (lo - a), hi - lo) == 0)
+			continue;
+		st->conflict = 1;
+		if (r->start != 0 && (a < r->start ||
+		    (a == r->start && b > r->end)))
+			memcpy(st->buf + lo, data + (lo - a), hi - lo);
+	}
 }
 
 /* Copy data[] for [a,b) into the buffer wherever no range covers it. */
@@ -106,6 +141,7 @@ stream_add(struct stream *st, uint32_t seq, const uint8_t *data, size_t len)
 			touches = 1;
 	if (!touches && st->nr == STREAM_RANGES)
 		return (STREAM_TOO_SCATTERED);
+	overlap(st, a, b, data + skip);
 	fill_gaps(st, a, b, data + skip);
 	merge(st, a, b);
 	return (res);

@@ -27,6 +27,7 @@ struct stream {
 	uint32_t		 base;		/* sequence number of buf[0] */
 	int			 nr;
 	struct stream_range	 r[STREAM_RANGES];	/* sorted, apart */
+	int			 conflict;	/* two copies differed */
 };
 
 void		 stream_init(struct stream *, uint8_t *, uint32_t, uint32_t);

@@ -73,6 +73,7 @@ static void		tls_extension(unsigned, struct tls_cursor *,
 			    struct tls_hello *, unsigned *);
 static void		tls_server_name(struct tls_cursor *,
 			    struct tls_hello *);
+static size_t		tls_cut_port(const uint8_t *, size_t);
 static void		tls_alpn(struct tls_cursor *, struct tls_hello *);
 static size_t		tls_alpn_put(struct tls_hello *, size_t,
 			    const uint8_t *, size_t);
@@ -155,8 +156,6 @@ tls_record(const uint8_t *p, size_t avail, int first, size_t *rlen,
 	if (avail < TLS_RECORD_HDR)
 		return (TLS_NEED_MORE);
 	*rlen = (size_t)p[3] << 8 | p[4];
-	if (*rlen == 0)
-		return (tls_bad(h, "empty handshake record"));
 	if (*rlen > TLS_RECORD_MAX)
 		return (tls_bad(h, "record too long"));
 	return (TLS_DONE);
@@ -193,9 +192,11 @@ tls_fragment(const uint8_t *f, size_t n, uint8_t *scratch, size_t scratchlen,
 
 /*
  * Find the whole handshake message in the records of s and point *msg
- * at it: in place when the first record holds it all, else in scratch.
- * A message that scratch could not hold is TLS_TOO_BIG whichever way it
- * came, so that the answer does not depend on how records were cut.
+ * at it: in place when the first record with content holds it all,
+ * else in scratch.  Empty handshake records are skipped, as OpenSSL
+ * skips them.  A message that scratch could not hold is TLS_TOO_BIG
+ * whichever way it came, so that the answer does not depend on how
+ * records were cut.
  */
 static enum tls_status
 tls_gather(const uint8_t *s, size_t len, uint8_t *scratch, size_t scratchlen,
@@ -205,15 +206,17 @@ tls_gather(const uint8_t *s, size_t len, uint8_t *scratch, size_t scratchlen,
 	size_t		 off = 0, rlen = 0, n, have = 0, need;
 	enum tls_status	 st;
 
-	for (;;) {
+	for (;; off += TLS_RECORD_HDR + rlen) {
 		st = tls_record(s + off, len - off, off == 0, &rlen, h);
 		if (st != TLS_DONE)
 			return (st);
+		if (rlen == 0)
+			continue;	/* an empty record says nothing */
 		f = s + off + TLS_RECORD_HDR;
 		n = len - off - TLS_RECORD_HDR;
 		if (n > rlen)
 			n = rlen;
-		if (off == 0 && n >= TLS_HS_HDR &&
+		if (have == 0 && n >= TLS_HS_HDR &&
 		    f[0] == TLS_HS_CLIENT_HELLO) {
 			need = TLS_HS_HDR + tls_get24(f + 1);
 			if (need > scratchlen)
@@ -230,7 +233,6 @@ tls_gather(const uint8_t *s, size_t len, uint8_t *scratch, size_t scratchlen,
 			*msg = scratch;
 		if (st != TLS_NEED_MORE || n < rlen)
 			return (st);
-		off += TLS_RECORD_HDR + rlen;
 	}
 }
 
@@ -406,7 +408,11 @@ tls_extension(unsigned type, struct tls_cursor *data, struct tls_hello *h,
 
 /*
  * server_name (RFC 6066 3): a list of (type, name); the first host_name
- * is the one.  Other name types are skipped by their length.
+ * that is not empty is the one (an empty one names nothing, so the
+ * flow is judged as one without a name).  A ":port" after the name is
+ * cut off, as nginx does.  A name valid only in part is kept so (see
+ * name.h): it is judged by its valid labels.  Other name types are
+ * skipped by their length.
  */
 static void
 tls_server_name(struct tls_cursor *ext, struct tls_hello *h)
@@ -421,14 +427,26 @@ tls_server_name(struct tls_cursor *ext, struct tls_hello *h)
 		type = tls_get(&list, 1, "server name entry overruns the list");
 		tls_vector(&list, 2, &name,
 		    "server name entry overruns the list");
-		if (h->err != NULL || type != TLS_SNI_HOST_NAME || h->has_sni)
+		if (h->err != NULL || type != TLS_SNI_HOST_NAME ||
+		    h->has_sni || name.len == 0)
 			continue;
-		if (name_normalize(&h->sni, (const char *)name.p, name.len,
-		    NAME_WIRE) == -1)
-			tls_fail(&list, "invalid server name");
-		else
-			h->has_sni = 1;
+		name_normalize(&h->sni, (const char *)name.p,
+		    tls_cut_port(name.p, name.len), NAME_WIRE);
+		h->has_sni = 1;
 	}
+}
+
+/* The length of a host name without a ":digits" at its end. */
+static size_t
+tls_cut_port(const uint8_t *p, size_t len)
+{
+	size_t	 i = len;
+
+	while (i > 0 && p[i - 1] >= '0' && p[i - 1] <= '9')
+		i--;
+	if (i > 0 && i < len && p[i - 1] == ':')
+		return (i - 1);
+	return (len);
 }
 
 /*

@@ -10,7 +10,9 @@
  * header included) is TLS_TOO_BIG however it is cut.  TLS_NOT_TLS comes
  * as soon as the first bytes cannot start a handshake record.  On
  * TLS_DONE, h holds what the ClientHello said; on TLS_MALFORMED, err
- * says why (a static string).  Bytes after the ClientHello are ignored.
+ * says why (a static string) and has_sni still tells of a server name
+ * read before the fault.  Empty handshake records are skipped; an
+ * empty host_name is no name.  Bytes after the ClientHello are ignored.
  *
  * tls_looks_like(): 1 if buf could start a TLS handshake record (22, 3,
  * and a minor version up to 4 once there), 0 if not, -1 if too short
@@ -36,7 +38,8 @@ enum tls_status {
 
 struct tls_hello {
 	int		 has_sni;
-	struct name	 sni;		/* the first host_name, normalised */
+	struct name	 sni;		/* the first host_name, normalised;
+					   sni.partial: valid only in part */
 	char		 alpn[TLS_ALPN_MAX];	/* "h2,http/1.1", may be cut */
 	int		 ech;		/* encrypted_client_hello present */
 	int		 tls13;		/* supported_versions has TLS 1.3 */

@@ -7,11 +7,11 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <event2/event.h>
 #include <event2/thread.h>
 
+#include "clock.h"
 #include "log.h"
 #include "worker.h"
 #include "xmalloc.h"
@@ -24,25 +24,6 @@ static void	 worker_tick(evutil_socket_t, short, void *);
 static void	 worker_packet(const struct queue_pkt *, void *);
 static void	*worker_main(void *);
 static void	 worker_refresh(struct worker *);
-static uint64_t	 wall_ms(void);
-
-uint64_t
-worker_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
-}
-
-static uint64_t
-wall_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
-}
 
 /*
  * Open queue num and prepare its thread (not yet running): everything
@@ -93,7 +74,8 @@ worker_packet(const struct queue_pkt *p, void *arg)
 	enum verdict	 v;
 
 	stats_inc(&w->stats, STAT_PACKETS);
-	v = inspect_packet(&w->in, p->data, p->len);
+	if (!queue_returned(&w->q, p, &v))
+		v = inspect_packet(&w->in, p->data, p->len);
 	stats_inc(&w->stats, (enum stats_id)(STAT_VERDICT_PASS + v));
 	queue_verdict(&w->q, p, v);
 }
@@ -115,15 +97,15 @@ worker_read(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	pthread_mutex_lock(&w->lock);
 	worker_refresh(w);
-	start = w->in.now_ms = worker_now_ms();
-	w->in.wall_ms = wall_ms();
+	start = w->in.now_ms = clock_mono_ms();
+	w->in.wall_ms = clock_wall_ms();
 	while ((r = queue_read(&w->q, worker_packet, w)) > 0) {
 		n += (uint32_t)r;
 		if (n >= w->batch) {
 			stats_inc(&w->stats, STAT_BOUND_BATCH);
 			break;
 		}
-		if ((n & 15) == 0 && worker_now_ms() - start >= w->hold_ms) {
+		if ((n & 15) == 0 && clock_mono_ms() - start >= w->hold_ms) {
 			stats_inc(&w->stats, STAT_BOUND_HOLD);
 			break;
 		}
@@ -142,7 +124,7 @@ worker_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	pthread_mutex_lock(&w->lock);
-	w->in.now_ms = worker_now_ms();
+	w->in.now_ms = clock_mono_ms();
 	inspect_expire(&w->in);
 	pthread_mutex_unlock(&w->lock);
 }

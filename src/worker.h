@@ -49,6 +49,5 @@ struct worker	*worker_new(unsigned, const struct conf *,
 int		 worker_start(struct worker *);
 void		 worker_stop(struct worker *);
 void		 worker_free(struct worker *);
-uint64_t	 worker_now_ms(void);
 
 #endif

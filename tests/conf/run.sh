@@ -92,6 +92,24 @@ fi
 }
 ok -T
 
+# -T follows the mode (-a, mode audit) and, with -c, client statements:
+# the same decision the packet path makes
+for c in "" "-c fd00:1::5" "-c 10.1.2.3" "-c 10.0.0.5" "-c 192.0.2.1"; do
+	echo "# -T $c"
+	# shellcheck disable=SC2086 # the option and its argument
+	"$embargod" -f good/full.conf $c -T s12.upd.kaspersky.com \
+	    opentip.tip.kaspersky.com 2>/dev/null
+done >"$out"
+echo "# -a -T" >>"$out"
+"$embargod" -f good/basic.conf -a -T s12.upd.kaspersky.com >>"$out" 2>/dev/null
+check "-T with clients and audit" test-clients.out "$out"
+if "$embargod" -c 1.2.3 -T x >/dev/null 2>&1; then
+	echo "FAIL: -c with a bad address was taken" >&2
+	fail=1
+	bad=1
+fi
+ok "-T -c"
+
 # -f insists on the file; without -f a missing default file is fine
 "$embargod" -n -f /nonexistent/embargod.conf >/dev/null 2>"$err" &&
     { echo "FAIL: missing -f file accepted" >&2; fail=1; }

@@ -10,33 +10,34 @@
 #include <string.h>
 
 #include "dns.h"
-#include "resolve.h"
+#include <sys/socket.h>
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-/* The response reading: a CNAME chain within bounds, names as names. */
+/* The response reading: chain and addresses within bounds, names as names. */
 static void
 response(const uint8_t *data, size_t size)
 {
 	struct dns_query	 q;
-	struct name		 chain[4];
-	struct addr		 a[RESOLVE_ADDRMAX];
-	uint32_t		 ttl[RESOLVE_ADDRMAX];
-	int			 n, i;
+	struct dns_answer	 ans;
+	int			 i;
 
-	n = dns_parse_response(data, size, &q, chain, 4);
-	if (n < -1 || n > 4 || (n == -1 && q.err == NULL))
-		__builtin_trap();
-	for (i = 0; i < n; i++)
-		if (chain[i].len > NAME_MAXLEN ||
-		    strlen(chain[i].s) != chain[i].len)
+	if (dns_parse_response(data, size, &q, &ans) == -1) {
+		if (q.err == NULL)
 			__builtin_trap();
-	if (n >= 0 && q.nq > 0) {
-		n = resolve_answer(data, size, q.q[0].qtype, a, ttl,
-		    RESOLVE_ADDRMAX);
-		if (n > RESOLVE_ADDRMAX)
-			__builtin_trap();
+		return;
 	}
+	if (ans.nchain < 0 || ans.nchain > DNS_CHAIN_MAX || ans.naddr < 0 ||
+	    ans.naddr > DNS_ADDR_MAX)
+		__builtin_trap();
+	for (i = 0; i < ans.nchain; i++)
+		if (ans.chain[i].len > NAME_MAXLEN ||
+		    strlen(ans.chain[i].s) != ans.chain[i].len)
+			__builtin_trap();
+	for (i = 0; i < ans.naddr; i++)
+		if (ans.addr[i].family != AF_INET &&
+		    ans.addr[i].family != AF_INET6)
+			__builtin_trap();
 }
 
 /* A refusal of q: it fits, and reads back with the same question. */
@@ -45,14 +46,14 @@ reply(const uint8_t *data, const struct dns_query *q, enum dns_reject how)
 {
 	uint8_t			 r[DNS_REPLY_MAX];
 	struct dns_query	 rq;
-	struct name		 chain[1];
+	static struct dns_answer ans;
 	int			 n;
 
 	n = dns_build_reply(data, q, how, 10, r, sizeof(r));
 	if (n == -1)
 		return;			/* too long to answer: dropped */
 	if (n < DNS_HEADER_LEN || n > (int)sizeof(r) ||
-	    dns_parse_response(r, (size_t)n, &rq, chain, 1) == -1 ||
+	    dns_parse_response(r, (size_t)n, &rq, &ans) == -1 ||
 	    rq.id != q->id || rq.nq != q->nq ||
 	    strcmp(rq.q[0].name.s, q->q[0].name.s) != 0 ||
 	    rq.q[0].qtype != q->q[0].qtype)
@@ -87,5 +88,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	reply(data, &q, DNS_REJECT_NXDOMAIN);
 	reply(data, &q, DNS_REJECT_SINK);
+	/* every question, however many: each read at most once */
+	{
+		struct dns_question	 extra;
+		unsigned		 more = 0;
+
+		while (dns_next_question(data, size, &q, &extra) == 1)
+			if (++more > q.qdcount || extra.name.len > NAME_MAXLEN)
+				__builtin_trap();
+	}
 	return (0);
 }

@@ -36,8 +36,9 @@ check(const struct tls_hello *h, enum tls_status st)
 		return;
 	if (h->err != NULL || strlen(h->alpn) >= TLS_ALPN_MAX)
 		__builtin_trap();
-	if (h->has_sni && (h->sni.len == 0 || h->sni.len > NAME_MAXLEN ||
-	    strlen(h->sni.s) != h->sni.len))
+	/* a name: whole, or its valid right-most part (maybe none) */
+	if (h->has_sni && ((h->sni.len == 0 && !h->sni.partial) ||
+	    h->sni.len > NAME_MAXLEN || strlen(h->sni.s) != h->sni.len))
 		__builtin_trap();
 }
 

@@ -9,51 +9,18 @@ check.py: the shipped lists and profiles, through the real embargod.
   default and whole-vendor profiles (the category follows the list);
 - no block rule of a profile is let through by an allow rule unless
   shadowed.txt says it is meant to be (checked to catch a planted one);
-- the prefix file holds valid CIDR prefixes and none of AS209030.
+- the prefix file holds valid CIDR prefixes and none of Kaspersky's
+  DDoS-protection networks (AS209030, the "KDP NET" objects).
 Exit 0 pass, 1 fail, 77 when embargod is not built.
 """
 import ipaddress
 import os
 import re
-import subprocess
 import sys
-import tempfile
 
-SRC = os.environ.get("top_srcdir", os.path.join(os.path.dirname(__file__),
-                                                 "..", ".."))
-BUILD = os.environ.get("top_builddir", SRC)
-EMBARGOD = os.path.join(BUILD, "src", "embargod")
-LISTS = os.path.join(SRC, "lists")
-HERE = os.path.join(SRC, "tests", "lists")
-failed = 0
-
-
-def ok(cond, what):
-    global failed
-    print(("ok: " if cond else "FAIL: ") + what)
-    failed += not cond
-
-
-def run(conf_text, *args, lists=LISTS):
-    with tempfile.NamedTemporaryFile("w", suffix=".conf") as f:
-        f.write(conf_text)
-        f.flush()
-        return subprocess.run([EMBARGOD, "-L", lists, "-f", f.name] +
-                              list(args), capture_output=True, text=True)
-
-
-def verdicts(profile, names, lists=LISTS):
-    """name -> list that blocks it, allow:list, or - (via embargod -T)."""
-    r = run("profile %s\n" % profile, "-T", *names, lists=lists)
-    out = {}
-    for line in r.stdout.splitlines():
-        m = re.match(r"(\S+): (blocked|allowed|audited) by list (\S+)", line)
-        if m:
-            out[m.group(1)] = (m.group(3) if m.group(2) != "allowed"
-                               else "allow:" + m.group(3))
-        elif line.endswith(": not listed"):
-            out[line.split(":")[0]] = "-"
-    return out
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import embargo_lists as el  # noqa: E402
+from embargo_lists import EMBARGOD, HERE, LISTS, ok, run, verdicts
 
 
 def rules(path):
@@ -155,12 +122,15 @@ def check_prefixes():
         line = line.split("#")[0].strip()
         if line and line[0] != "@":
             nets.append(ipaddress.ip_network(line, strict=True))
+    # AS209030, and the AS200107 objects named "KDP NET 1".."KDP NET 6"
     kdp = [ipaddress.ip_network(p) for p in
-           ("82.202.186.0/23", "82.202.188.0/22", "2a13:c80::/32")]
+           ("82.202.186.0/23", "82.202.188.0/22", "2a13:c80::/32",
+            "185.54.220.0/22", "185.85.10.0/23")]
     ok(len(nets) > 20, "%d prefixes parse" % len(nets))
     ok(not any(n.overlaps(k) for n in nets for k in kdp
                if n.version == k.version),
-       "no AS209030 (third-party DDoS protection) prefix")
+       "no prefix of Kaspersky's DDoS-protection network (AS209030, "
+       "KDP NET), which carries third parties' traffic")
 
 
 if not os.access(EMBARGOD, os.X_OK):
@@ -171,4 +141,4 @@ check_profiles()
 check_names()
 check_shadowing()
 check_prefixes()
-sys.exit(1 if failed else 0)
+sys.exit(1 if el.failed else 0)

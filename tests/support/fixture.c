@@ -68,5 +68,6 @@ fixture_policy_ip(const char *text, const char *cidrs, enum conf_action action,
 	conf.default_drop = default_drop;
 	conf.refuse_svcb = 1;		/* the defaults conf_load() sets */
 	conf.reject_ttl = 10;
+	conf.exception[EXC_OVERLAP] = EXCA_DROP;
 	return (policy_new(&conf, ls));
 }

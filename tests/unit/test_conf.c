@@ -50,7 +50,7 @@ test_profiles(void **state)
 	    "list kaspersky-bis-carveout disabled\n"
 	    "list kaspersky-ksn action audit\n", LISTS);
 	assert_non_null(conf);
-	assert_int_equal(conf->nlists, 7);
+	assert_int_equal(conf->nlists, 8);	/* + kaspersky-account */
 	for (i = 0; i < conf->nlists; i++) {
 		if (strcmp(conf->lists[i].name, "kaspersky-bis-carveout") == 0)
 			assert_int_equal(conf->lists[i].disabled, 1);

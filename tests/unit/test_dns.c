@@ -15,10 +15,11 @@
 
 #include <arpa/inet.h>
 
+#include <ares.h>
+
 #include "dns.h"
 #include "packet.h"
 #include "pcap.h"
-#include "resolve.h"
 
 #define MSG_MAX		1024
 
@@ -203,6 +204,60 @@ test_responses(void **state)
 	}
 }
 
+#define ORACLE_MAX	16
+
+/*
+ * The A (qtype 1) or AAAA (28) addresses of msg as c-ares reads them:
+ * an independent reader to hold dns_parse_response() against.  How
+ * many, or -1 when c-ares cannot read it.
+ */
+static int
+ares_addrs(const uint8_t *msg, size_t len, uint16_t qtype, struct addr *out,
+    uint32_t *ttl)
+{
+	struct ares_addrttl	 a4[ORACLE_MAX];
+	struct ares_addr6ttl	 a6[ORACLE_MAX];
+	int			 n = ORACLE_MAX, i, rc;
+
+	rc = qtype == 1 ? ares_parse_a_reply(msg, (int)len, NULL, a4, &n) :
+	    ares_parse_aaaa_reply(msg, (int)len, NULL, a6, &n);
+	if (rc == ARES_ENODATA)
+		return (0);
+	if (rc != ARES_SUCCESS)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].family = qtype == 1 ? AF_INET : AF_INET6;
+		if (qtype == 1)
+			out[i].u.v4 = a4[i].ipaddr;
+		else
+			memcpy(&out[i].u.v6, &a6[i].ip6addr, 16);
+		ttl[i] = (uint32_t)(qtype == 1 ? a4[i].ttl : a6[i].ttl);
+	}
+	return (n);
+}
+
+/* dns_parse_response() and c-ares agree on the addresses of msg. */
+static void
+expect_same_addrs(const uint8_t *msg, size_t len, uint16_t qtype, int want)
+{
+	struct dns_query	 q;
+	struct dns_answer	 ans;
+	struct addr		 a[ORACLE_MAX];
+	uint32_t		 ttl[ORACLE_MAX];
+	int			 n, i;
+
+	n = ares_addrs(msg, len, qtype, a, ttl);
+	assert_int_equal(n, want);
+	assert_int_equal(dns_parse_response(msg, len, &q, &ans), 0);
+	assert_int_equal(ans.naddr, n);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(ans.addr[i].family, a[i].family);
+		assert_memory_equal(ans.addr[i].u.b, a[i].u.b, 16);
+		assert_int_equal(ans.ttl[i], ttl[i]);
+	}
+}
+
 /*
  * dnsmasq's answers for cdn-alias.example.net (A over IPv4, AAAA over
  * IPv6): two CNAMEs, cdn-edge.example.net and then
@@ -222,38 +277,36 @@ test_response_chain(void **state)
 	};
 	uint8_t			 msg[MSG_MAX];
 	struct dns_query	 q;
-	struct name		 chain[4];
-	struct addr		 a[RESOLVE_ADDRMAX], want;
-	uint32_t		 ttl[RESOLVE_ADDRMAX];
+	struct dns_answer	 ans;
+	struct addr		 want;
 	size_t			 i, len, cut;
 
 	(void)state;
 	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
 		len = udp_payload(caps[i].file, 53, 0, msg, sizeof(msg));
-		assert_int_equal(dns_parse_response(msg, len, &q, chain, 4), 2);
+		assert_int_equal(dns_parse_response(msg, len, &q, &ans), 0);
+		assert_int_equal(ans.nchain, 2);
 		assert_int_equal(q.nq, 1);
 		assert_string_equal(q.q[0].name.s, "cdn-alias.example.net");
 		assert_int_equal(q.q[0].qtype, caps[i].qtype);
-		assert_string_equal(chain[0].s, "cdn-edge.example.net");
-		assert_string_equal(chain[1].s, "dnl-07.geo.kaspersky.com");
-		/* room for one: the first link only */
-		assert_int_equal(dns_parse_response(msg, len, &q, chain, 1), 1);
-		assert_int_equal(resolve_answer(msg, len, caps[i].qtype, a, ttl,
-		    RESOLVE_ADDRMAX), 1);
+		assert_string_equal(ans.chain[0].s, "cdn-edge.example.net");
+		assert_string_equal(ans.chain[1].s, "dnl-07.geo.kaspersky.com");
+		/* the address, read once, as c-ares reads it */
+		assert_int_equal(ans.naddr, 1);
 		memset(&want, 0, sizeof(want));
 		want.family = caps[i].qtype == 1 ? AF_INET : AF_INET6;
 		inet_pton(want.family, caps[i].addr, want.u.b);
-		assert_int_equal(a[0].family, want.family);
-		assert_memory_equal(a[0].u.b, want.u.b,
+		assert_int_equal(ans.addr[0].family, want.family);
+		assert_memory_equal(ans.addr[0].u.b, want.u.b,
 		    want.family == AF_INET ? 4 : 16);
+		expect_same_addrs(msg, len, caps[i].qtype, 1);
 		/* a cut answer: the chain stops where the bytes do */
 		for (cut = DNS_HEADER_LEN; cut < len; cut++)
-			assert_true(dns_parse_response(msg, cut, &q, chain, 4) <=
-			    2);
+			if (dns_parse_response(msg, cut, &q, &ans) == 0)
+				assert_true(ans.nchain <= 2 && ans.naddr <= 1);
 		/* the query is not a response */
 		len = udp_payload(caps[i].file, 0, 53, msg, sizeof(msg));
-		assert_int_equal(dns_parse_response(msg, len, &q, chain, 4),
-		    -1);
+		assert_int_equal(dns_parse_response(msg, len, &q, &ans), -1);
 	}
 }
 
@@ -281,9 +334,7 @@ test_reply(void **state)
 {
 	uint8_t			 msg[MSG_MAX], r[DNS_REPLY_MAX];
 	struct dns_query	 q, rq;
-	struct name		 chain[2];
-	struct addr		 a[RESOLVE_ADDRMAX];
-	uint32_t		 ttl[RESOLVE_ADDRMAX];
+	struct dns_answer	 ans;
 	size_t			 len;
 	int			 n;
 
@@ -296,10 +347,10 @@ test_reply(void **state)
 	expect_reply_header(r, 43526, 0x8183, 0, 0);
 	assert_memory_equal(r + DNS_HEADER_LEN, msg + DNS_HEADER_LEN,
 	    len - DNS_HEADER_LEN);
-	assert_int_equal(dns_parse_response(r, (size_t)n, &rq, chain, 2), 0);
+	assert_int_equal(dns_parse_response(r, (size_t)n, &rq, &ans), 0);
+	assert_int_equal(ans.nchain, 0);
 	assert_string_equal(rq.q[0].name.s, "ds.kaspersky.com");
-	assert_int_equal(resolve_answer(r, (size_t)n, 1, a, ttl,
-	    RESOLVE_ADDRMAX), 0);		/* NXDOMAIN: no address */
+	expect_same_addrs(r, (size_t)n, 1, 0);	/* NXDOMAIN: no address */
 
 	n = dns_build_reply(msg, &q, DNS_REJECT_REFUSED, 10, r, sizeof(r));
 	expect_reply_header(r, 43526, 0x8185, 0, 0);
@@ -307,11 +358,11 @@ test_reply(void **state)
 	/* the sink: 0.0.0.0 for 42 seconds */
 	n = dns_build_reply(msg, &q, DNS_REJECT_SINK, 42, r, sizeof(r));
 	expect_reply_header(r, 43526, 0x8180, 1, 0);
-	assert_int_equal(resolve_answer(r, (size_t)n, 1, a, ttl,
-	    RESOLVE_ADDRMAX), 1);
-	assert_int_equal(a[0].family, AF_INET);
-	assert_int_equal(a[0].u.v4.s_addr, 0);
-	assert_int_equal(ttl[0], 42);
+	expect_same_addrs(r, (size_t)n, 1, 1);
+	assert_int_equal(dns_parse_response(r, (size_t)n, &rq, &ans), 0);
+	assert_int_equal(ans.addr[0].family, AF_INET);
+	assert_int_equal(ans.addr[0].u.v4.s_addr, 0);
+	assert_int_equal(ans.ttl[0], 42);
 
 	/* too small a buffer: refused, nothing half written counts */
 	assert_int_equal(dns_build_reply(msg, &q, DNS_REJECT_SINK, 42, r,
@@ -336,11 +387,11 @@ test_reply(void **state)
 	len = udp_payload("dns-cname6.pcap", 0, 53, msg, sizeof(msg));
 	assert_int_equal(dns_parse_query(msg, len, &q), 0);
 	n = dns_build_reply(msg, &q, DNS_REJECT_SINK, 7, r, sizeof(r));
-	assert_int_equal(resolve_answer(r, (size_t)n, 28, a, ttl,
-	    RESOLVE_ADDRMAX), 1);
-	assert_int_equal(a[0].family, AF_INET6);
-	assert_true(IN6_IS_ADDR_UNSPECIFIED(&a[0].u.v6));
-	assert_int_equal(ttl[0], 7);
+	expect_same_addrs(r, (size_t)n, 28, 1);
+	assert_int_equal(dns_parse_response(r, (size_t)n, &rq, &ans), 0);
+	assert_int_equal(ans.addr[0].family, AF_INET6);
+	assert_true(IN6_IS_ADDR_UNSPECIFIED(&ans.addr[0].u.v6));
+	assert_int_equal(ans.ttl[0], 7);
 }
 
 /* Every cut of a real query fails, and says where. */
@@ -393,9 +444,18 @@ test_label_rules(void **state)
 	};
 	static const uint8_t hdr[] = { HDR(1) };
 
+	struct dns_query	 q;
+
 	(void)state;
-	expect_error(dot, sizeof(dot), "dot inside a label");
-	expect_error(ctl, sizeof(ctl), "invalid byte in a label");
+	/* odd bytes in a label: the name keeps its valid right-most part */
+	assert_int_equal(dns_parse_query(dot, sizeof(dot), &q), 0);
+	assert_int_equal(q.q[0].name.partial, 1);
+	assert_string_equal(q.q[0].name.s, "com");
+	assert_int_equal(q.q[0].name.err, NAME_ECHAR);
+	assert_int_equal(q.unclean, 1);
+	assert_int_equal(dns_parse_query(ctl, sizeof(ctl), &q), 0);
+	assert_int_equal(q.q[0].name.partial, 1);
+	assert_int_equal(q.q[0].name.len, 0);
 	expect_error(reserved, sizeof(reserved), "reserved label type");
 
 	/* 63 bytes is a label; 64 (0x40, the extended type) is not */
@@ -413,7 +473,10 @@ test_label_rules(void **state)
 	expect_error(msg, len + 5, "label longer than 63 bytes");
 }
 
-/* Four labels of 63: 256 bytes on the wire, one too many. */
+/*
+ * Four labels of 63: 256 bytes on the wire, one too many; resolvers
+ * may still take it, so the right-most labels that fit are kept.
+ */
 static void
 test_name_length(void **state)
 {
@@ -441,7 +504,11 @@ test_name_length(void **state)
 		len += 64;
 	}
 	memcpy(msg + len, "\0\0\1\0\1", 5);
-	expect_error(msg, len + 5, "name too long");
+	assert_int_equal(dns_parse_query(msg, len + 5, &q), 0);
+	assert_int_equal(q.q[0].name.partial, 1);
+	assert_int_equal(q.q[0].name.err, NAME_ENAMELEN);
+	assert_int_equal(q.q[0].name.len, 3 * 63 + 2);
+	assert_int_equal(q.q[0].name.s[0], 'b');
 }
 
 /* Good compression between questions, and more than DNS_QMAX of them. */
@@ -477,13 +544,28 @@ test_compression(void **state)
 	assert_string_equal(q.q[2].name.s, "c.b.a");
 	assert_string_equal(q.q[3].name.s, "b.a");
 	assert_int_equal(q.q[3].qtype, 16);
+	{
+		struct dns_question	 extra;
+
+		/* the fifth is there for whoever asks */
+		assert_int_equal(dns_next_question(five, sizeof(five), &q,
+		    &extra), 1);
+		assert_string_equal(extra.name.s, "e");
+		assert_int_equal(dns_next_question(five, sizeof(five), &q,
+		    &extra), 0);
+	}
 }
 
+/*
+ * Pointers as resolvers follow them: forward and into the header too
+ * (dnsmasq does), a loop ended by the jump bound.  Such a message is
+ * lenient: a reply cannot copy its questions.
+ */
 static void
 test_bad_pointers(void **state)
 {
 	static const uint8_t	 forward[] = {
-		HDR(1), 0xc0, 20, 0, 1, 0, 1, 1, 'a', 0
+		HDR(1), 0xc0, 18, 0, 1, 0, 1, 1, 'a', 0
 	};
 	static const uint8_t	 self[] = { HDR(1), 0xc0, 12, 0, 1, 0, 1 };
 	static const uint8_t	 loop[] = {
@@ -495,20 +577,29 @@ test_bad_pointers(void **state)
 		1, 'b', 1, 'c', 0xc0, 21, 0, 1, 0, 1
 	};
 	static const uint8_t	 cut[] = { HDR(1), 1, 'a', 0xc0 };
+	static const uint8_t	 past[] = { HDR(1), 0xc0, 99, 0, 1, 0, 1 };
+	struct dns_query	 q;
+	uint8_t			 reply[DNS_REPLY_MAX];
 
 	(void)state;
-	expect_error(forward, sizeof(forward), "forward compression pointer");
+	assert_int_equal(dns_parse_query(forward, sizeof(forward), &q), 0);
+	assert_string_equal(q.q[0].name.s, "a");
+	assert_int_equal(q.lenient, 1);
+	assert_int_equal(dns_build_reply(forward, &q, DNS_REJECT_NXDOMAIN, 60,
+	    reply, sizeof(reply)), -1);
 	expect_error(self, sizeof(self), "compression loop");
 	expect_error(loop, sizeof(loop), "compression loop");
 	expect_error(loop2, sizeof(loop2), "compression loop");
 	expect_error(cut, sizeof(cut), "truncated question");
+	expect_error(past, sizeof(past), "compression pointer past the end");
 }
 
 /*
  * A chain of pointers, each landing further back: the fourth question's
  * name jumps through the types and classes of the three before it to
- * the first question's name (the root).  Eight jumps are followed; nine
- * are too many.  A pointer into the header is refused: no name is there.
+ * the first question's name (the root).  Up to 64 jumps are followed.
+ * A pointer into the header is followed too, as dnsmasq does, and
+ * reads what bytes are there as labels.
  */
 static void
 test_pointer_chain(void **state)
@@ -520,7 +611,10 @@ test_pointer_chain(void **state)
 		0xc0, 21, 0xc0, 23, 0xc0, 25,		/* q3 at 23 */
 		0xc0, 25, 0, 1, 0, 1			/* q4 at 29 */
 	};
-	static const uint8_t	 header[] = { HDR(1), 0xc0, 2, 0, 1, 0, 1 };
+	static const uint8_t	 header[] = {
+		0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0,
+		0xc0, 2, 0, 1, 0, 1
+	};
 	struct dns_query	 q;
 
 	(void)state;
@@ -528,10 +622,12 @@ test_pointer_chain(void **state)
 	assert_int_equal(q.nq, 4);
 	assert_string_equal(q.q[3].name.s, "");
 	assert_int_equal(q.q[0].qtype, 0xc00c);
+	assert_int_equal(q.lenient, 0);
 	msg[30] = 27;		/* 27 -> 25: one jump more */
-	expect_error(msg, sizeof(msg), "too many compression pointers");
-	expect_error(header, sizeof(header),
-	    "compression pointer into the header");
+	assert_int_equal(dns_parse_query(msg, sizeof(msg), &q), 0);
+	assert_int_equal(dns_parse_query(header, sizeof(header), &q), 0);
+	assert_int_equal(q.lenient, 1);
+	assert_int_equal(q.q[0].name.partial, 1);	/* a label of a NUL */
 }
 
 static void

@@ -272,6 +272,35 @@ test_no_empty(void **state)
 	    "\"ruleset\":\"kaspersky-update\"}"));
 }
 
+/*
+ * An unclean name says so and keeps the name as sent; bytes in it that
+ * are not UTF-8 are kept in hex too.
+ */
+static void
+test_malformed(void **state)
+{
+	struct tuple	 t;
+	struct event	 e;
+	char		 buf[2048];
+
+	(void)state;
+	setup(&e, &t, 0);
+	e.proto = PROTO_HTTP;
+	e.name = "upd.kaspersky.com";
+	e.rule = "upd.kaspersky.com";
+	e.malformed = 1;
+	e.raw = "a b\xff.upd.kaspersky.com";
+	event_format_json(&e, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\"malformed\":true,"
+	    "\"raw_name\":\"a b\\ufffd.upd.kaspersky.com\","
+	    "\"raw_name_hex\":\"612062ff2e7570642e6b6173706572736b792e636f6d\""));
+	assert_null(strstr(buf, "\"name_hex\""));
+	e.malformed = 0;
+	event_format_json(&e, buf, sizeof(buf));
+	assert_null(strstr(buf, "malformed"));
+	assert_null(strstr(buf, "raw_name"));
+}
+
 /* A replayed event names its capture and packet, and no queue. */
 static void
 test_capture(void **state)
@@ -308,6 +337,7 @@ main(void)
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_no_empty),
 		cmocka_unit_test(test_capture),
+		cmocka_unit_test(test_malformed),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -37,13 +37,14 @@ static void
 test_add_find_remove(void **state)
 {
 	struct flow_table	*ft = flow_table_new(64, 4, 4096);
+	int			 ev;
 	struct tuple		 a = mk(0, 1000), b = mk(1, 1000), c = mk(0, 1001);
 	struct flow		*fa, *fb;
 
 	(void)state;
 	assert_null(flow_find(ft, &a));
-	fa = flow_add(ft, &a, 1);
-	fb = flow_add(ft, &b, 1);
+	fa = flow_add(ft, &a, 1, &ev);
+	fb = flow_add(ft, &b, 1, &ev);
 	assert_non_null(fa);
 	assert_non_null(fb);
 	assert_ptr_equal(flow_find(ft, &a), fa);
@@ -57,29 +58,47 @@ test_add_find_remove(void **state)
 	flow_table_free(ft);
 }
 
-/* A full table refuses new flows; it never evicts. */
+/*
+ * A full table gives up a flow for a new one: a decided one among the
+ * oldest first, else the oldest.  It never refuses one.
+ */
 static void
 test_full(void **state)
 {
 	struct flow_table	*ft = flow_table_new(16, 2, 4096);
 	struct tuple		 t;
+	struct flow		*f;
 	uint16_t		 i;
+	int			 ev;
 
 	(void)state;
 	for (i = 0; i < 16; i++) {
 		t = mk(i & 1, 2000 + i);
-		assert_non_null(flow_add(ft, &t, 1));
+		assert_non_null(flow_add(ft, &t, 1, &ev));
+		assert_int_equal(ev, 0);
 	}
+	/* the fourth oldest is decided: it goes, not the oldest */
+	t = mk(1, 2003);
+	flow_find(ft, &t)->state = FLOW_DECIDED;
 	t = mk(0, 3000);
-	assert_null(flow_add(ft, &t, 1));
-	for (i = 0; i < 16; i++) {
-		t = mk(i & 1, 2000 + i);
-		assert_non_null(flow_find(ft, &t));
-	}
+	assert_non_null(flow_add(ft, &t, 1, &ev));
+	assert_int_equal(ev, 1);
+	t = mk(1, 2003);
+	assert_null(flow_find(ft, &t));
 	t = mk(0, 2000);
+	assert_non_null(flow_find(ft, &t));
+	/* none decided: the oldest goes */
+	t = mk(0, 3001);
+	assert_non_null(f = flow_add(ft, &t, 1, &ev));
+	assert_int_equal(ev, 1);
+	t = mk(0, 2000);
+	assert_null(flow_find(ft, &t));
+	assert_int_equal(flow_count(ft), 16);
+	t = mk(1, 2001);
 	flow_remove(ft, flow_find(ft, &t));
-	t = mk(0, 3000);
-	assert_non_null(flow_add(ft, &t, 1));
+	t = mk(0, 3002);
+	assert_non_null(flow_add(ft, &t, 1, &ev));
+	assert_int_equal(ev, 0);
 	flow_table_free(ft);
 }
 
@@ -87,13 +106,14 @@ static void
 test_buffers(void **state)
 {
 	struct flow_table	*ft = flow_table_new(16, 2, 2048);
+	int			 ev;
 	struct tuple		 t1 = mk(0, 1), t2 = mk(0, 2), t3 = mk(0, 3);
 	struct flow		*f1, *f2, *f3;
 
 	(void)state;
-	f1 = flow_add(ft, &t1, 1);
-	f2 = flow_add(ft, &t2, 1);
-	f3 = flow_add(ft, &t3, 1);
+	f1 = flow_add(ft, &t1, 1, &ev);
+	f2 = flow_add(ft, &t2, 1, &ev);
+	f3 = flow_add(ft, &t3, 1, &ev);
 	f1->base = 77;
 	assert_int_equal(flow_gather(ft, f1), 0);
 	assert_int_equal(f1->st.base, 77);
@@ -117,13 +137,14 @@ static void
 test_expire(void **state)
 {
 	struct flow_table	*ft = flow_table_new(16, 2, 2048);
+	int			 ev;
 	struct tuple		 t1 = mk(0, 1), t2 = mk(0, 2), t3 = mk(1, 3);
 	struct flow		*f1, *f2, *f3;
 
 	(void)state;
-	f1 = flow_add(ft, &t1, 0);
-	f2 = flow_add(ft, &t2, 0);
-	f3 = flow_add(ft, &t3, 0);
+	f1 = flow_add(ft, &t1, 0, &ev);
+	f2 = flow_add(ft, &t2, 0, &ev);
+	f3 = flow_add(ft, &t3, 0, &ev);
 	f2->state = FLOW_DECIDED;
 	flow_touch(ft, f1, 4000);
 	/* at 6 s: f2 decided and idle 6 s (> 5), f3 idle 6 s (< 30) */

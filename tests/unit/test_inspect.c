@@ -517,14 +517,22 @@ test_bounds(void **state)
 	syn(e, 8004, 443, 1);
 	assert_int_equal(seg(e, 8004, 443, 1, s->buf, 0, 50), VERDICT_ALLOW);
 	assert_int_equal(count(e, STAT_BOUND_BUFFERS), 1);
-	/* sixteen flows: the seventeenth is not followed */
+	/*
+	 * sixteen flows: the seventeenth takes the place of a decided one
+	 * (the fifth, decided by the bound above) and is judged as any
+	 */
 	for (p = 5; p < 16; p++)
 		syn(e, 8000 + p, 443, 1);
 	assert_int_equal(syn(e, 9000, 443, 1), VERDICT_PASS);
 	assert_int_equal(count(e, STAT_BOUND_FLOWS), 1);
 	assert_int_equal(seg(e, 9000, 443, 1, s->buf, 0, s->len),
-	    VERDICT_ALLOW);
-	assert_int_equal(count(e, STAT_BOUND_FLOWS), 2);
+	    VERDICT_BLOCK);
+	/* a flood of SYNs cannot keep a connection out of sight */
+	for (p = 0; p < 200; p++)
+		syn(e, 10000 + p, 443, 1);
+	assert_int_equal(syn(e, 9001, 443, 1), VERDICT_PASS);
+	assert_int_equal(seg(e, 9001, 443, 1, s->buf, 0, s->len),
+	    VERDICT_BLOCK);
 	env_free(e);
 
 	/* a ClientHello announcing more than gather-bytes */
@@ -538,7 +546,11 @@ test_bounds(void **state)
 	free(s);
 }
 
-/* No SYN seen (the daemon restarted): the stream starts at the data. */
+/*
+ * No SYN seen (the daemon restarted, or the flow was given up): its
+ * bytes cannot be read as a start, so the midstream exception decides:
+ * by default the default verdict, unless a list claims the address.
+ */
 static void
 test_midstream_and_expiry(void **state)
 {
@@ -548,19 +560,110 @@ test_midstream_and_expiry(void **state)
 	(void)state;
 	client_stream("tls-curl.pcap", 443, s);
 	e = env_new(BLOCKLIST, ACTION_BLOCK, MODE_BLOCK, 0);
+	assert_int_equal(seg(e, 8199, 443, 99, s->buf, 0, s->len),
+	    VERDICT_ALLOW);
+	assert_int_equal(count(e, STAT_MIDSTREAM), 1);
+	assert_int_equal(count(e, STAT_EXC_PASSED), 1);
+	e->in.policy->exception[EXC_MIDSTREAM] = EXCA_DROP;
 	assert_int_equal(seg(e, 8200, 443, 99, s->buf, 0, s->len),
 	    VERDICT_BLOCK);
+	assert_int_equal(count(e, STAT_EXC_BLOCKED), 1);
 	/* decided flows are forgotten after decided-timeout ... */
 	e->in.now_ms += 6000;
-	assert_int_equal(inspect_expire(&e->in), 1);
+	assert_int_equal(inspect_expire(&e->in), 2);
 	/* ... undecided ones after flow-timeout */
 	syn(e, 8201, 443, 1);
 	e->in.now_ms += 29000;
 	assert_int_equal(inspect_expire(&e->in), 0);
 	e->in.now_ms += 2000;
 	assert_int_equal(inspect_expire(&e->in), 1);
-	assert_int_equal(count(e, STAT_FLOWS_EXPIRED), 2);
+	assert_int_equal(count(e, STAT_FLOWS_EXPIRED), 3);
 	env_free(e);
+	free(s);
+}
+
+/* A control segment (RST, FIN) of a crafted flow at offset off. */
+static enum verdict
+ctl_seg(struct env *e, uint16_t sport, uint32_t isn, size_t off, uint8_t fl)
+{
+	uint8_t	 b[64];
+
+	return (inspect_packet(&e->in, b, tcp4(b, sport, 443,
+	    isn + 1 + (uint32_t)off, fl | TCPF_ACK, NULL, 0)));
+}
+
+/*
+ * Evasions of the stream: data in the SYN (TCP Fast Open) is the start
+ * of the stream; a RST or FIN that is not exactly in sequence does not
+ * end the flow's inspection; a decoy sent out of order and then
+ * covered by a longer piece with the same start is judged as Linux
+ * keeps it, and copies that differ are an exception (dropped).
+ */
+static void
+test_stream_evasions(void **state)
+{
+	struct pcap_stream	*s = malloc(sizeof(*s));
+	struct env		*e;
+	uint8_t			 b[20000], *decoy;
+	char			*sni;
+	size_t			 n, at;
+
+	(void)state;
+	client_stream("tls-curl.pcap", 443, s);
+	e = env_new(BLOCKLIST, ACTION_BLOCK, MODE_BLOCK, 0);
+	/* TFO: the whole ClientHello in the SYN */
+	n = tcp4(b, 8300, 443, 77, TCPF_SYN, s->buf, s->len);
+	assert_int_equal(inspect_packet(&e->in, b, n), VERDICT_BLOCK);
+	assert_int_equal(count(e, STAT_TFO), 1);
+	/* TFO, split: the SYN has the first bytes, the rest follows */
+	n = tcp4(b, 8301, 443, 77, TCPF_SYN, s->buf, 40);
+	assert_int_equal(inspect_packet(&e->in, b, n), VERDICT_PASS);
+	assert_int_equal(seg(e, 8301, 443, 77, s->buf, 40, s->len - 40),
+	    VERDICT_BLOCK);
+
+	/* an in-window RST and a FIN far ahead change nothing */
+	syn(e, 8302, 443, 5);
+	assert_int_equal(seg(e, 8302, 443, 5, s->buf, 0, 30), VERDICT_PASS);
+	assert_int_equal(ctl_seg(e, 8302, 5, 1000, TCPF_RST), VERDICT_PASS);
+	assert_int_equal(ctl_seg(e, 8302, 5, 5000, TCPF_FIN), VERDICT_PASS);
+	assert_int_equal(count(e, STAT_OUT_OF_SEQUENCE), 2);
+	assert_int_equal(seg(e, 8302, 443, 5, s->buf, 30, s->len - 30),
+	    VERDICT_BLOCK);
+	assert_int_equal(count(e, STAT_MIDSTREAM), 0);
+	/* the exact one does end it */
+	syn(e, 8303, 443, 5);
+	assert_int_equal(seg(e, 8303, 443, 5, s->buf, 0, 30), VERDICT_PASS);
+	assert_int_equal(ctl_seg(e, 8303, 5, 30, TCPF_RST), VERDICT_PASS);
+	assert_int_equal(count(e, STAT_OUT_OF_SEQUENCE), 2);
+
+	/* the decoy: a look-alike name out of order, then the real piece */
+	sni = memmem(s->buf, s->len, "s12.upd.kaspersky.com", 21);
+	at = (size_t)((uint8_t *)sni - s->buf);
+	decoy = malloc(s->len);
+	memcpy(decoy, s->buf, s->len);
+	memcpy(decoy + at, "s12.upd.kaspersky.xyz", 21);
+	syn(e, 8304, 443, 9);
+	assert_int_equal(seg(e, 8304, 443, 9, decoy, 100, at + 21 - 100),
+	    VERDICT_PASS);
+	assert_int_equal(seg(e, 8304, 443, 9, s->buf, 100, s->len - 100),
+	    VERDICT_BLOCK);
+	assert_int_equal(count(e, STAT_OVERLAPS), 1);
+	/* ... and the same with the names the other way round */
+	syn(e, 8305, 443, 9);
+	assert_int_equal(seg(e, 8305, 443, 9, s->buf, 100, at + 21 - 100),
+	    VERDICT_PASS);
+	assert_int_equal(seg(e, 8305, 443, 9, decoy, 100, s->len - 100),
+	    VERDICT_BLOCK);
+	assert_int_equal(count(e, STAT_OVERLAPS), 2);
+	/* the overlap policy pass lets such a flow go */
+	e->in.policy->exception[EXC_OVERLAP] = EXCA_PASS;
+	syn(e, 8306, 443, 9);
+	assert_int_equal(seg(e, 8306, 443, 9, decoy, 100, at + 21 - 100),
+	    VERDICT_PASS);
+	assert_int_equal(seg(e, 8306, 443, 9, s->buf, 100, s->len - 100),
+	    VERDICT_ALLOW);
+	env_free(e);
+	free(decoy);
 	free(s);
 }
 
@@ -926,6 +1029,39 @@ test_answered(void **state)
 	env_enforce_free(e);
 }
 
+/*
+ * A bound never passes a flow toward an address a list claims (guard,
+ * the default): it is judged by that list, as a flow naming nothing.
+ */
+static void
+test_guard(void **state)
+{
+	struct env	*e;
+	uint8_t		 big[9];
+
+	(void)state;
+	memcpy(big, "\x16\x03\x01\x40\x04\x01\x00\x48\x00", 9);
+	e = env_enforce(ENFORCELIST, "10.9.0.0/24\n", ACTION_BLOCK,
+	    MODE_BLOCK);
+	syn(e, 8400, 443, 1);
+	assert_int_equal(seg(e, 8400, 443, 1, big, 0, 9), VERDICT_BLOCK);
+	assert_int_equal(count(e, STAT_BOUND_GATHER), 1);
+	assert_int_equal(count(e, STAT_EXC_BLOCKED), 1);
+	/* midstream too */
+	assert_int_equal(seg(e, 8401, 443, 1, big, 0, 9), VERDICT_BLOCK);
+	/* pass means pass */
+	e->in.policy->exception[EXC_GATHER_BYTES] = EXCA_PASS;
+	syn(e, 8402, 443, 1);
+	assert_int_equal(seg(e, 8402, 443, 1, big, 0, 9), VERDICT_ALLOW);
+	env_enforce_free(e);
+	/* unclaimed: the default verdict */
+	e = env_enforce(ENFORCELIST, "10.8.0.0/24\n", ACTION_BLOCK,
+	    MODE_BLOCK);
+	syn(e, 8403, 443, 1);
+	assert_int_equal(seg(e, 8403, 443, 1, big, 0, 9), VERDICT_ALLOW);
+	env_enforce_free(e);
+}
+
 int
 main(void)
 {
@@ -941,6 +1077,8 @@ main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_midstream_and_expiry),
+		cmocka_unit_test(test_stream_evasions),
+		cmocka_unit_test(test_guard),
 		cmocka_unit_test(test_learned_address),
 		cmocka_unit_test(test_ip_list_and_ports),
 		cmocka_unit_test(test_dns_answers),

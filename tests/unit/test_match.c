@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "match.h"
+#include "name.h"
 
 struct rule {
 	const char		*name;
@@ -375,10 +376,67 @@ test_second_set_while_first_serves(void **state)
 	match_unref(new);
 }
 
+/* A small deterministic generator for the property test. */
+static uint64_t
+next_rand(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return (*x);
+}
+
+/*
+ * The promise behind "unclean names are judged": whatever bytes stand
+ * in front of a blocked suffix (odd bytes, spaces, NULs, UTF-8, empty
+ * or long labels, far too many of them), the name is still decided by
+ * that suffix's block rule, and an exact rule never decides a name of
+ * which only the right-most labels were read.
+ */
+static void
+test_unclean_never_escapes(void **state)
+{
+	static const struct rule r[] = {
+		{ "upd.kaspersky.com", MATCH_SUFFIX, MATCH_BLOCK, 1 },
+		{ "kaspersky.com", MATCH_EXACT, MATCH_BLOCK, 2 }
+	};
+	static const char	 alphabet[] = "aZ9-_. \t\0\x01\x7f\x80\xc3\xa9.";
+	static char		 buf[1024];
+	struct match		*m = build(r, 2);
+	struct match_result	 res;
+	struct name		 n;
+	uint64_t		 x = 0x9e3779b97f4a7c15ULL;
+	size_t			 i, k, len;
+	int			 found, partial = 0;
+
+	(void)state;
+	for (i = 0; i < 200000; i++) {
+		len = next_rand(&x) % (i % 50 == 0 ? 600 : 40);
+		for (k = 0; k < len; k++)
+			buf[k] = alphabet[next_rand(&x) %
+			    (sizeof(alphabet) - 1)];
+		memcpy(buf + len, ".upd.kaspersky.com", 18);
+		name_normalize(&n, buf, len + 18, NAME_WIRE);
+		partial += n.partial;
+		found = n.partial ?
+		    match_lookup_below(m, n.s, n.len, &res) :
+		    match_lookup(m, n.s, n.len, &res);
+		if (!found || res.list != 1 || res.effect != MATCH_BLOCK)
+			fail_msg("escaped: %zu bytes in front, \"%s\"", len,
+			    n.s);
+	}
+	assert_true(partial > 1000);	/* the unclean case was exercised */
+	/* below a name, exact rules do not count */
+	assert_int_equal(match_lookup_below(m, "kaspersky.com", 13, &res), 0);
+	assert_int_equal(match_lookup(m, "kaspersky.com", 13, &res), 1);
+	match_unref(m);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_unclean_never_escapes),
 		cmocka_unit_test(test_suffix_and_exact),
 		cmocka_unit_test(test_allow_inside_block),
 		cmocka_unit_test(test_block_inside_allow),

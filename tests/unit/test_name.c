@@ -104,7 +104,8 @@ test_name_length(void **state)
 	expect_error(buf, 254, NAME_LIST, "name longer than 253 characters");
 	long_name(buf, 256);
 	expect_error(buf, 256, NAME_LIST, "name longer than 253 characters");
-	expect_error(buf, 256, NAME_WIRE, "name longer than 253 characters");
+	/* from a packet the right-most fault is named: a 64-byte label */
+	expect_error(buf, 256, NAME_WIRE, "label longer than 63 bytes");
 	/* 253 characters and a trailing dot is still 255 bytes on the wire */
 	long_name(buf, 253);
 	strcpy(want, buf);
@@ -129,8 +130,9 @@ test_non_ldh(void **state)
 	/* from a packet, an odd character must not hide a suffix */
 	expect_name("x*y.kaspersky.com", NAME_WIRE, "x*y.kaspersky.com");
 	expect_error("a\tb.com", 7, NAME_WIRE, "invalid byte 0x09 in label");
-	expect_error("\xc3\xa9.com", 6, NAME_WIRE,
-	    "invalid byte 0xc3 in label");
+	/* a U-label from a packet is taken as its A-label (see test_wire_idn) */
+	expect_name("\xc3\xa9.com", NAME_WIRE, "xn--9ca.com");
+	expect_error("\xc3.com", 5, NAME_WIRE, "invalid byte 0xc3 in label");
 }
 
 static void
@@ -155,30 +157,121 @@ test_idn(void **state)
 	}
 }
 
+/* Labels given as strings, for name_from_labels(). */
+static int
+from_labels(struct name *n, const char *const *labels, size_t nl)
+{
+	struct name_label	 l[16];
+	size_t			 i;
+
+	for (i = 0; i < nl; i++) {
+		l[i].p = (const uint8_t *)labels[i];
+		l[i].len = strlen(labels[i]);
+	}
+	return (name_from_labels(n, l, nl, 0));
+}
+
 static void
 test_wire_labels(void **state)
 {
+	static const char *const good[] = { "DS", "Kaspersky", "com" };
+	static const char *const dotted[] = { "evil.kaspersky", "com" };
 	struct name	 n;
 	char		 why[128];
 
 	(void)state;
-	name_reset(&n);
-	assert_int_equal(name_add_label(&n, (const uint8_t *)"DS", 2), 0);
-	assert_int_equal(name_add_label(&n, (const uint8_t *)"Kaspersky", 9),
-	    0);
-	assert_int_equal(name_add_label(&n, (const uint8_t *)"com", 3), 0);
-	assert_int_equal(name_finish(&n), 0);
+	assert_int_equal(from_labels(&n, good, 3), 0);
 	assert_string_equal(n.s, "ds.kaspersky.com");
+	assert_int_equal(n.partial, 0);
+	assert_int_equal(n.unclean, 0);
 	/* a dot inside a wire label would move a label boundary */
-	name_reset(&n);
-	assert_int_equal(name_add_label(&n,
-	    (const uint8_t *)"evil.kaspersky", 14), -1);
+	assert_int_equal(from_labels(&n, dotted, 2), -1);
 	assert_string_equal(name_strerror(&n, why, sizeof(why)),
 	    "invalid character '.' in label");
+	assert_int_equal(n.partial, 1);
+	assert_string_equal(n.s, "com");
+	assert_string_equal(n.raw, "evil.kaspersky.com");
 	/* the root name is valid and empty */
-	name_reset(&n);
-	assert_int_equal(name_finish(&n), 0);
+	assert_int_equal(from_labels(&n, good, 0), 0);
 	assert_int_equal(n.len, 0);
+	assert_int_equal(n.partial, 0);
+}
+
+/* Expect s (len bytes) from a packet to keep only want, as partial. */
+static void
+expect_partial(const char *s, size_t len, const char *want,
+    enum name_err err)
+{
+	struct name	 n;
+
+	assert_int_equal(name_normalize(&n, s, len, NAME_WIRE), -1);
+	assert_int_equal(n.partial, 1);
+	assert_int_equal(n.unclean, 1);
+	assert_int_equal(n.err, err);
+	assert_string_equal(n.s, want);
+	assert_int_equal(n.len, strlen(want));
+}
+
+/* Unclean packet names keep their valid right-most labels. */
+static void
+test_salvage(void **state)
+{
+	static char	 big[600];
+	struct name	 n;
+	size_t		 i;
+
+	(void)state;
+#define LIT(s)	s, sizeof(s) - 1
+	expect_partial(LIT("a b.upd.Kaspersky.com"), "upd.kaspersky.com",
+	    NAME_ECHAR);
+	expect_partial(LIT("x\x01y.upd.kaspersky.com"), "upd.kaspersky.com",
+	    NAME_ECHAR);
+	expect_partial(LIT("x\0y.ds.kaspersky.com"), "ds.kaspersky.com",
+	    NAME_ECHAR);
+	expect_partial(LIT("a..ds.kaspersky.com"), "ds.kaspersky.com",
+	    NAME_EEMPTYLABEL);
+	expect_partial(LIT(".ds.kaspersky.com"), "ds.kaspersky.com",
+	    NAME_EEMPTYLABEL);
+	memset(big, 'a', 64);
+	memcpy(big + 64, ".ds.kaspersky.com", 17);
+	expect_partial(big, 81, "ds.kaspersky.com", NAME_ELABELLEN);
+	/* too long as a whole: the right-most 253 characters' labels */
+	for (i = 0; i < 300; i += 2)
+		memcpy(big + i, "a.", 2);
+	memcpy(big + 300, "ds.kaspersky.com", 16);
+	assert_int_equal(name_normalize(&n, big, 316, NAME_WIRE), -1);
+	assert_int_equal(n.err, NAME_ENAMELEN);
+	assert_int_equal(n.partial, 1);
+	assert_true(n.len <= NAME_MAXLEN && n.len > 200);
+	assert_string_equal(n.s + n.len - 16, "ds.kaspersky.com");
+	/* nothing valid at the right: nothing to match */
+	expect_partial(LIT("ds.kaspersky.c m"), "", NAME_ECHAR);
+	/* raw keeps the bytes as sent */
+	assert_int_equal(name_normalize(&n, "a b.example", 11, NAME_WIRE),
+	    -1);
+	assert_string_equal(n.raw, "a b.example");
+	assert_int_equal(n.rawlen, 11);
+}
+
+/* Bytes past ASCII: IDNA U-labels become A-labels, others are partial. */
+static void
+test_wire_idn(void **state)
+{
+	struct name	 n;
+
+	(void)state;
+	assert_int_equal(name_normalize(&n, LIT("x\xc3\xa9.upd.kaspersky.com"),
+	    NAME_WIRE), 0);
+	assert_string_equal(n.s, "xn--x-bga.upd.kaspersky.com");
+	assert_int_equal(n.unclean, 1);
+	assert_int_equal(n.partial, 0);
+	assert_string_equal(n.raw, "x\xc3\xa9.upd.kaspersky.com");
+	/* not UTF-8 at all: the valid labels only */
+	expect_partial(LIT("x\xff.upd.kaspersky.com"), "upd.kaspersky.com",
+	    NAME_ECHAR);
+	/* a high byte and a space: not IDNA's to take */
+	expect_partial(LIT("\xc3\xa9 x.ds.kaspersky.com"), "ds.kaspersky.com",
+	    NAME_ECHAR);
 }
 
 int
@@ -193,6 +286,8 @@ main(void)
 		cmocka_unit_test(test_non_ldh),
 		cmocka_unit_test(test_idn),
 		cmocka_unit_test(test_wire_labels),
+		cmocka_unit_test(test_salvage),
+		cmocka_unit_test(test_wire_idn),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -94,7 +94,7 @@ test_verdict_marks(void **state)
 	queue_verdict_of(&q, VERDICT_PASS, 0x40000001, &nfv, &mark);
 	assert_int_equal(nfv, NF_REPEAT);
 	assert_int_equal(mark, 0x50000001);
-	queue_verdict_of(&q, VERDICT_ALLOW, 0x70000001, &nfv, &mark);
+	queue_verdict_of(&q, VERDICT_ALLOW, 0x40000001, &nfv, &mark);
 	assert_int_equal(nfv, NF_REPEAT);
 	assert_int_equal(mark, 0x60000001);
 	queue_verdict_of(&q, VERDICT_BLOCK, 0, &nfv, &mark);
@@ -102,6 +102,89 @@ test_verdict_marks(void **state)
 	assert_int_equal(mark, 0x30000000);
 	queue_verdict_of(&q, VERDICT_DROP, 0x1, &nfv, &mark);
 	assert_int_equal(nfv, NF_DROP);
+
+	/* a packet already carrying one of our marks is never repeated */
+	queue_verdict_of(&q, VERDICT_PASS, 0x50000001, &nfv, &mark);
+	assert_int_equal(nfv, NF_ACCEPT);
+	assert_int_equal(mark, 0x50000001);
+	queue_verdict_of(&q, VERDICT_ALLOW, 0x10000000, &nfv, &mark);
+	assert_int_equal(nfv, NF_ACCEPT);
+	assert_int_equal(mark, 0x20000000);
+	queue_verdict_of(&q, VERDICT_BLOCK, 0x10000000, &nfv, &mark);
+	assert_int_equal(nfv, NF_DROP);
+
+	/* verdict accept: NF_ACCEPT with the mark, NF_DROP for a block */
+	q.accept = 1;
+	queue_verdict_of(&q, VERDICT_PASS, 0, &nfv, &mark);
+	assert_int_equal(nfv, NF_ACCEPT);
+	assert_int_equal(mark, 0x10000000);
+	queue_verdict_of(&q, VERDICT_ALLOW, 0x1, &nfv, &mark);
+	assert_int_equal(nfv, NF_ACCEPT);
+	assert_int_equal(mark, 0x20000001);
+	queue_verdict_of(&q, VERDICT_BLOCK, 0, &nfv, &mark);
+	assert_int_equal(nfv, NF_DROP);
+}
+
+/*
+ * Rules that queue marked packets again: a packet we repeated comes
+ * back with the seen mark and is known by its fingerprint (final, not
+ * judged again); another packet with the seen mark is judged; allow
+ * and block marks are final verdicts already.  Each is counted.
+ */
+static void
+test_returned(void **state)
+{
+	static struct queue	 q;
+	static struct stats	 st;
+	struct queue_pkt	 p, other;
+	static uint8_t		 q_tx[4096];
+	uint8_t			 a[40] = { 0x45 }, b[40] = { 0x45, 1 };
+	enum verdict		 v;
+	int			 i;
+
+	(void)state;
+	memset(&q, 0, sizeof(q));
+	memset(&st, 0, sizeof(st));
+	q.mask = 0x30000000;
+	q.seen = 0x10000000;
+	q.allow = 0x20000000;
+	q.block = 0x30000000;
+	q.stats = &st;
+	q.tx = q_tx;
+	q.txsize = sizeof(q_tx);
+	memset(&p, 0, sizeof(p));
+	p.data = a;
+	p.len = sizeof(a);
+	other = p;
+	other.data = b;
+	/* not ours: judge it */
+	assert_int_equal(queue_returned(&q, &p, &v), 0);
+	queue_verdict(&q, &p, VERDICT_PASS);	/* NF_REPEAT, remembered */
+	q.txlen = 0;
+	p.mark = other.mark = 0x10000000;
+	assert_int_equal(queue_returned(&q, &p, &v), 1);
+	assert_int_equal(v, VERDICT_PASS);
+	assert_int_equal(stats_get(&st, STAT_REQUEUED), 1);
+	assert_int_equal(queue_returned(&q, &other, &v), 0);
+	assert_int_equal(stats_get(&st, STAT_MARKED), 1);
+	other.mark = 0x20000000;
+	assert_int_equal(queue_returned(&q, &other, &v), 1);
+	assert_int_equal(v, VERDICT_ALLOW);
+	other.mark = 0x30000000;
+	assert_int_equal(queue_returned(&q, &other, &v), 1);
+	assert_int_equal(v, VERDICT_BLOCK);
+	/* a repeated packet is still known after many others */
+	p.mark = 0;
+	queue_verdict(&q, &p, VERDICT_PASS);
+	for (i = 0; i < QUEUE_SENT_MAX - 1; i++) {
+		b[2] = (uint8_t)i;
+		b[3] = (uint8_t)(i >> 8);
+		other.mark = 0;
+		queue_verdict(&q, &other, VERDICT_PASS);
+		q.txlen = 0;
+	}
+	p.mark = 0x10000000;
+	assert_int_equal(queue_returned(&q, &p, &v), 1);
 }
 
 /* The batch holds one verdict message per packet, in order. */
@@ -219,6 +302,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_verdict_marks),
+		cmocka_unit_test(test_returned),
 		cmocka_unit_test(test_verdict_batch),
 		cmocka_unit_test(test_dispatch),
 	};

@@ -55,26 +55,54 @@ test_out_of_order(void **state)
 	assert_memory_equal(buf, text, 30);
 }
 
-/* An overlap never replaces bytes already there (first copy wins). */
+/*
+ * Overlaps keep what the Linux receiver keeps: a segment that starts
+ * before the bytes it overlaps (or at the same place and runs past
+ * them) replaces them out of order; bytes from the start on, delivered
+ * in order, are never replaced; copies that differ are noted.
+ */
 static void
-test_overlap_first_wins(void **state)
+test_overlap_linux(void **state)
 {
 	uint8_t		 buf[64], evil[36];
 	struct stream	 st;
 
 	(void)state;
 	memset(evil, 'X', sizeof(evil));
+	/* out of order [5,15), then [0,20) covering it: the new one wins */
 	stream_init(&st, buf, sizeof(buf), 0);
 	assert_int_equal(put(&st, 0, 5, 15), STREAM_OK);
+	assert_int_equal(st.conflict, 0);
 	assert_int_equal(stream_add(&st, 0, evil, 20), STREAM_OK);
 	assert_int_equal(stream_contiguous(&st), 20);
-	assert_memory_equal(buf + 5, text + 5, 10);
-	assert_memory_equal(buf, evil, 5);
-	assert_memory_equal(buf + 15, evil, 5);
-	/* a retransmission of everything changes nothing */
-	assert_int_equal(put(&st, 0, 0, 20), STREAM_OK);
-	assert_memory_equal(buf + 5, text + 5, 10);
+	assert_memory_equal(buf, evil, 20);
+	assert_int_equal(st.conflict, 1);
 	assert_int_equal(st.nr, 1);
+	/* from the start on, the first copy stays (delivered in order) */
+	stream_init(&st, buf, sizeof(buf), 0);
+	assert_int_equal(put(&st, 0, 0, 10), STREAM_OK);
+	assert_int_equal(stream_add(&st, 0, evil, 20), STREAM_OK);
+	assert_memory_equal(buf, text, 10);
+	assert_memory_equal(buf + 10, evil, 10);
+	assert_int_equal(st.conflict, 1);
+	/* the same start and longer: replaces (the decoy, then the name) */
+	stream_init(&st, buf, sizeof(buf), 0);
+	assert_int_equal(put(&st, 0, 20, 25), STREAM_OK);
+	assert_int_equal(stream_add(&st, 20, evil, 10), STREAM_OK);
+	assert_memory_equal(buf + 20, evil, 10);
+	/* inside, or starting later: the bytes there stay */
+	assert_int_equal(put(&st, 0, 22, 26), STREAM_OK);
+	assert_memory_equal(buf + 20, evil, 10);
+	assert_int_equal(put(&st, 0, 25, 35), STREAM_OK);
+	assert_memory_equal(buf + 20, evil, 10);
+	assert_memory_equal(buf + 30, text + 30, 5);
+	/* a retransmission of the same bytes is no conflict */
+	stream_init(&st, buf, sizeof(buf), 0);
+	assert_int_equal(put(&st, 0, 5, 15), STREAM_OK);
+	assert_int_equal(put(&st, 0, 0, 20), STREAM_OK);
+	assert_int_equal(put(&st, 0, 0, 20), STREAM_OK);
+	assert_int_equal(st.conflict, 0);
+	assert_memory_equal(buf, text, 20);
 }
 
 /* Bytes before the base are old retransmissions, also across 2^32. */
@@ -165,7 +193,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_in_order),
 		cmocka_unit_test(test_out_of_order),
-		cmocka_unit_test(test_overlap_first_wins),
+		cmocka_unit_test(test_overlap_linux),
 		cmocka_unit_test(test_before_base_and_wrap),
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_consume),

@@ -51,6 +51,7 @@ static size_t	recut(const uint8_t *, size_t, size_t, size_t, uint8_t *);
 static size_t	wrap(const uint8_t *, size_t, uint8_t *);
 static size_t	with_exts(const uint8_t *, size_t, uint8_t *);
 static void	expect_exts(const uint8_t *, size_t, const char *);
+static void	expect_sni(const uint8_t *, size_t, const char *, int);
 
 static void
 load_stream(const char *file, uint16_t port, struct pcap_stream *s)
@@ -163,6 +164,67 @@ expect_exts(const uint8_t *exts, size_t elen, const char *why)
 	static uint8_t	 s[BUF_MAX];
 
 	expect_bad(s, with_exts(exts, elen, s), why);
+}
+
+/*
+ * A ClientHello with these extensions parses, with the server name
+ * sni (NULL: none), valid only in part when partial.
+ */
+static void
+expect_sni(const uint8_t *exts, size_t elen, const char *sni, int partial)
+{
+	static uint8_t		 s[BUF_MAX];
+	struct tls_hello	 h;
+
+	assert_int_equal(parse(s, with_exts(exts, elen, s), &h), TLS_DONE);
+	assert_int_equal(h.has_sni, sni != NULL);
+	if (sni == NULL)
+		return;
+	assert_string_equal(h.sni.s, sni);
+	assert_int_equal(h.sni.partial, partial);
+}
+
+/*
+ * What servers take, so must we: empty handshake records before and
+ * inside the ClientHello (OpenSSL skips them), a ":port" after the
+ * server name (nginx cuts it), raw UTF-8 in the name (its A-label).
+ */
+static void
+test_lenient(void **state)
+{
+	static struct pcap_stream	 st;
+	static uint8_t			 out[BUF_MAX], cut[BUF_MAX];
+	static const uint8_t		 port[] = {
+		0, 0, 0, 25, 0, 23, 0, 0, 20, 'd', 's', '.', 'k', 'a', 's',
+		'p', 'e', 'r', 's', 'k', 'y', '.', 'c', 'o', 'm', ':', '4',
+		'4', '3'
+	};
+	static const uint8_t		 utf8[] = {
+		0, 0, 0, 26, 0, 24, 0, 0, 21, 'x', 0xc3, 0xa9, '.', 'u', 'p',
+		'd', '.', 'k', 'a', 's', 'p', 'e', 'r', 's', 'k', 'y', '.',
+		'c', 'o', 'm'
+	};
+	size_t				 len, i, k;
+
+	(void)state;
+	load_stream("tls-curl.pcap", 443, &st);
+	/* three empty records first */
+	for (i = 0; i < 3; i++)
+		memcpy(out + 5 * i, "\x16\x03\x01\x00\x00", 5);
+	memcpy(out + 15, st.buf, st.len);
+	expect_hello(out, st.len + 15, "s12.upd.kaspersky.com", "h2,http/1.1");
+	for (k = 1; k < 15 + 517; k++)
+		assert_int_equal(parse(out, k, &(struct tls_hello){ 0 }),
+		    TLS_NEED_MORE);
+	/* and one between two fragments of the ClientHello */
+	len = recut(st.buf, st.len, 100, 4096, cut);
+	memcpy(out, cut, 105);
+	memcpy(out + 105, "\x16\x03\x01\x00\x00", 5);
+	memcpy(out + 110, cut + 105, len - 105);
+	expect_hello(out, len + 5, "s12.upd.kaspersky.com", "h2,http/1.1");
+
+	expect_sni(port, sizeof(port), "ds.kaspersky.com", 0);
+	expect_sni(utf8, sizeof(utf8), "xn--x-bga.upd.kaspersky.com", 0);
 }
 
 /* Each real ClientHello, with what follows it in the stream. */
@@ -373,8 +435,6 @@ test_bad_records(void **state)
 	out[107] = 7;
 	expect_bad(out, len, "bad record version");
 	out[107] = 1;
-	out[108] = out[109] = 0;
-	expect_bad(out, len, "empty handshake record");
 
 	memcpy(out, s.buf, s.len);
 	out[5] = 2;				/* a ServerHello */
@@ -382,7 +442,9 @@ test_bad_records(void **state)
 	expect_bad(out, 6, "not a ClientHello");
 	out[5] = 1;
 	out[3] = out[4] = 0;
-	expect_bad(out, 5, "empty handshake record");
+	/* an empty record says nothing: more is needed (see test_empty) */
+	assert_int_equal(parse(out, 5, &(struct tls_hello){ 0 }),
+	    TLS_NEED_MORE);
 	out[3] = 0x41;				/* 16640 + 1 */
 	out[4] = 0x01;
 	expect_bad(out, 5, "record too long");
@@ -527,9 +589,9 @@ test_bad_extensions(void **state)
 	    "server name entry overruns the list");
 	expect_exts(sni_dup, sizeof(sni_dup),
 	    "duplicate server_name extension");
-	expect_exts(sni_dots, sizeof(sni_dots), "invalid server name");
-	expect_exts(sni_space, sizeof(sni_space), "invalid server name");
-	expect_exts(sni_empty, sizeof(sni_empty), "invalid server name");
+	expect_sni(sni_dots, sizeof(sni_dots), "b", 1);
+	expect_sni(sni_space, sizeof(sni_space), "", 1);
+	expect_sni(sni_empty, sizeof(sni_empty), NULL, 0);
 	expect_exts(alpn_long, sizeof(alpn_long), "bad ALPN list length");
 	expect_exts(alpn_empty_list, sizeof(alpn_empty_list),
 	    "bad ALPN list length");
@@ -663,6 +725,7 @@ main(void)
 		cmocka_unit_test(test_bad_extensions),
 		cmocka_unit_test(test_extensions),
 		cmocka_unit_test(test_ech),
+		cmocka_unit_test(test_lenient),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
