@@ -56,6 +56,7 @@ struct conn {
 	uint64_t	 last;
 	uint32_t	 next;		/* hash chain or free list: index + 1 */
 	uint8_t		 decided;	/* a verdict marked it */
+	uint8_t		 replied;	/* the other end answered */
 };
 
 struct conns {
@@ -312,7 +313,9 @@ conn_expire(struct conns *cs, uint64_t now)
 /*
  * Would the firewall rules queue this packet?  DNS over UDP always;
  * otherwise a connection's packets in its original direction until a
- * verdict marked it.  *cp is the connection to mark, or NULL.
+ * verdict marked it, and for UDP only while conntrack calls it NEW:
+ * until the other end answered.  *cp is the connection to mark, or
+ * NULL.
  */
 static int
 replay_queued(struct replay *r, const struct packet *pk, struct conn **cp)
@@ -329,7 +332,7 @@ replay_queued(struct replay *r, const struct packet *pk, struct conn **cp)
 	if (c != NULL && pk->t.l4 == IPPROTO_TCP &&
 	    (pk->tcpflags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN) {
 		c->t = pk->t;
-		c->decided = 0;
+		c->decided = c->replied = 0;
 		reply = 0;
 	}
 	if (c == NULL && (c = conn_add(&r->conns, &pk->t, r->in.now_ms)) ==
@@ -338,7 +341,9 @@ replay_queued(struct replay *r, const struct packet *pk, struct conn **cp)
 		return (1);	/* judged as if new: the safe side */
 	}
 	c->last = r->in.now_ms;
-	if (reply || c->decided)
+	if (reply)
+		c->replied = 1;
+	if (reply || c->decided || (c->t.l4 == IPPROTO_UDP && c->replied))
 		return (0);
 	*cp = c;
 	return (1);

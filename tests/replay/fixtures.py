@@ -81,3 +81,18 @@ open(DST + "corrupt.pcap", "wb").write(bytes(d))
 open(DST + "not-a-capture.pcap", "wb").write(b"GET / HTTP/1.1\r\n\r\n")
 # 802.11 frames: a link type the replay does not read
 write_pcap(DST + "wifi.pcap", 105, [(1795857600, 0, b"\x80\0" * 12, 24)])
+# a UDP flow that is not DNS (the query's bytes, sent to port 443): the
+# firewall queues its first packet only; the reply and the rest are not
+# queued (capture_not_queued 3)
+
+
+def port443(frame, reply):
+    b = bytearray(frame)
+    t = 14 + (b[14] & 15) * 4
+    b[t + (0 if reply else 2):t + (2 if reply else 4)] = b"\x01\xbb"
+    return bytes(b)
+
+
+udp = [(s, u, port443(d, i == 1), o) for i, (s, u, d, o) in
+       enumerate(dns)]
+write_pcap(DST + "udp-flow.pcap", 1, [udp[0], udp[1], udp[0], udp[0]])
