@@ -42,7 +42,9 @@ python3 "$REPORT" -f csv "$TMP/events.json.gz" >"$TMP/gz.csv" 2>/dev/null
 python3 "$REPORT" -f csv - <$DIR/events.json >"$TMP/stdin.csv" 2>/dev/null
 python3 "$REPORT" -f csv - <"$TMP/events.json.gz" >"$TMP/stdingz.csv" \
     2>/dev/null
-for v in gz stdin stdingz; do
+cp "$TMP/events.json.gz" "$TMP/events.log"	# gzip by its bytes, not name
+python3 "$REPORT" -f csv "$TMP/events.log" >"$TMP/gzname.csv" 2>/dev/null
+for v in gz stdin stdingz gzname; do
 	check "-f csv from $v" "$TMP/$v.csv" "$DIR/expected.csv"
 done
 # the file names differ: the text report says which were read
