@@ -35,6 +35,7 @@
 #include "policy.h"
 #include "priv.h"
 #include "queue.h"
+#include "replay.h"
 #include "resolve.h"
 #include "sandbox.h"
 #include "stats.h"
@@ -116,8 +117,9 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: %s [-adnv] [-f file] [-L dir] [-q queue[-last]]\n"
-	    "       %s [-av] [-c client] [-f file] [-L dir] -T name ...\n",
-	    __progname, __progname);
+	    "       %s [-av] [-c client] [-f file] [-L dir] -T name ...\n"
+	    "       %s [-av] [-f file] [-L dir] -r capture [capture ...]\n",
+	    __progname, __progname, __progname);
 	exit(1);
 }
 
@@ -636,6 +638,7 @@ main(int argc, char *argv[])
 	struct addr	 client, *clientp = NULL;
 	int		 ch, foreground = 0, checkonly = 0, testmode = 0;
 	int		 verbose = 0, rc;
+	char		*capture = NULL;
 
 	memset(&d, 0, sizeof(d));
 	d.conffile = EMBARGO_CONFFILE;
@@ -648,7 +651,7 @@ main(int argc, char *argv[])
 	d.notify.fd = -1;
 	for (ch = 0; ch < SPARE_FDS; ch++)
 		d.spare[ch] = -1;
-	while ((ch = getopt(argc, argv, "ac:df:L:nq:Tv")) != -1) {
+	while ((ch = getopt(argc, argv, "ac:df:L:nq:r:Tv")) != -1) {
 		switch (ch) {
 		case 'a':
 			d.audit = 1;
@@ -683,6 +686,9 @@ main(int argc, char *argv[])
 			}
 			d.qflag = 1;
 			break;
+		case 'r':
+			capture = optarg;
+			break;
 		case 'T':
 			testmode = 1;
 			break;
@@ -695,10 +701,12 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if ((testmode && argc == 0) || (!testmode && argc != 0) ||
+	if ((testmode && argc == 0) || (!testmode && capture == NULL &&
+	    argc != 0) || (capture != NULL && (testmode || checkonly)) ||
 	    (clientp != NULL && !testmode))
 		usage();
-	log_init(1, verbose, LOG_DAEMON);
+	/* a replay's per-event log lines only with -v: stdout has them */
+	log_init(1, capture != NULL ? verbose - 1 : verbose, LOG_DAEMON);
 
 	if ((d.v.conf = d.conf = load_conf(&d)) == NULL)
 		return (1);
@@ -710,7 +718,15 @@ main(int argc, char *argv[])
 		rc = check(d.conf, p->lists);
 	else if (testmode)
 		rc = test_names(p, clientp, argc, argv);
-	else {
+	else if (capture != NULL) {
+		/* -r: no queues, sockets or privileges; argv has more files */
+		char	**files = xcalloc((size_t)argc + 1, sizeof(*files));
+
+		files[0] = capture;
+		memcpy(files + 1, argv, (size_t)argc * sizeof(*files));
+		rc = replay_run(d.conf, p, files, argc + 1);
+		free(files);
+	} else {
 		policy_slot_init(&d.slot, policy_ref(p));
 		rc = run(&d, foreground);
 		policy_slot_clear(&d.slot);

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,11 +26,12 @@
 #include "packet.h"
 #include "xmalloc.h"
 
-#define EVENT_LINEMAX	2048
+#define EVENT_LINEMAX	4096
 
 struct eventlog {
 	char	*path;
 	int	 fd;		/* -1: syslog only */
+	int	 borrowed;	/* fd is not ours to close */
 };
 
 struct jbuf {
@@ -39,14 +41,30 @@ struct jbuf {
 };
 
 static void	jb_raw(struct jbuf *, const char *);
+static void	jb_sep(struct jbuf *);
 static void	jb_str(struct jbuf *, const char *);
+static void	jb_key(struct jbuf *, const char *);
 static void	jb_kv(struct jbuf *, const char *, const char *);
+static void	jb_opt(struct jbuf *, const char *, const char *);
+static void	jb_open(struct jbuf *, const char *, const char *);
+static void	jb_hex(struct jbuf *, const char *, const char *);
 static void	jb_addr(struct jbuf *, const char *, const struct addr *,
 		    uint16_t);
 static const char *proto_name(enum proto);
 static const char *action_name(const struct event *);
+static void	jb_event(struct jbuf *, const struct event *);
+static void	jb_observer(struct jbuf *);
 static void	jb_protocol(struct jbuf *, const struct event *);
+static void	jb_alpn(struct jbuf *, const char *);
+static void	jb_embargo(struct jbuf *, const struct event *);
+static void	observer_init(void);
 static int	open_file(const char *);
+
+/* The ECS version the field names follow. */
+#define EVENT_ECS_VERSION	"8.11.0"
+
+static pthread_once_t	 observer_once = PTHREAD_ONCE_INIT;
+static char		 observer_host[256];
 
 static const char *
 proto_name(enum proto p)
@@ -90,6 +108,18 @@ eventlog_open(const char *path)
 	return (el);
 }
 
+/* Write events to an open descriptor (standard output), not a file. */
+struct eventlog *
+eventlog_open_fd(int fd)
+{
+	struct eventlog	*el;
+
+	el = xcalloc(1, sizeof(*el));
+	el->fd = fd;
+	el->borrowed = 1;
+	return (el);
+}
+
 /* Reopen the file at its path, keeping the descriptor number. */
 int
 eventlog_reopen(struct eventlog *el)
@@ -116,7 +146,7 @@ eventlog_close(struct eventlog *el)
 {
 	if (el == NULL)
 		return;
-	if (el->fd != -1)
+	if (el->fd != -1 && !el->borrowed)
 		close(el->fd);
 	free(el->path);
 	free(el);
@@ -134,7 +164,17 @@ jb_raw(struct jbuf *j, const char *s)
 	j->p[j->off] = '\0';
 }
 
-/* A JSON string; names from packets may hold '"' or '\\'. */
+/* A comma, unless this is the first member of an object or array. */
+static void
+jb_sep(struct jbuf *j)
+{
+	char	 c = j->off > 0 ? j->p[j->off - 1] : '{';
+
+	if (c != '{' && c != '[' && c != ':')
+		jb_raw(j, ",");
+}
+
+/* A JSON string, valid UTF-8 whatever bytes s holds (see json.c). */
 static void
 jb_str(struct jbuf *j, const char *s)
 {
@@ -142,11 +182,54 @@ jb_str(struct jbuf *j, const char *s)
 }
 
 static void
-jb_kv(struct jbuf *j, const char *key, const char *val)
+jb_key(struct jbuf *j, const char *key)
 {
+	jb_sep(j);
 	jb_str(j, key);
 	jb_raw(j, ":");
+}
+
+static void
+jb_kv(struct jbuf *j, const char *key, const char *val)
+{
+	jb_key(j, key);
 	jb_str(j, val);
+}
+
+/* An optional field: left out when NULL or empty, never "". */
+static void
+jb_opt(struct jbuf *j, const char *key, const char *val)
+{
+	if (val != NULL && val[0] != '\0')
+		jb_kv(j, key, val);
+}
+
+/* Open "key":{ (or [ when br says so). */
+static void
+jb_open(struct jbuf *j, const char *key, const char *br)
+{
+	jb_key(j, key);
+	jb_raw(j, br);
+}
+
+/*
+ * Bytes that are not UTF-8 came out as U+FFFD; keep them, in hex, so
+ * that the event still says exactly what the packet said.
+ */
+static void
+jb_hex(struct jbuf *j, const char *key, const char *s)
+{
+	char	 hex[3];
+
+	if (s == NULL || json_utf8_valid(s))
+		return;
+	jb_key(j, key);
+	jb_raw(j, "\"");
+	for (; *s != '\0'; s++) {
+		snprintf(hex, sizeof(hex), "%02x", (unsigned char)*s);
+		jb_raw(j, hex);
+	}
+	jb_raw(j, "\"");
 }
 
 static void
@@ -154,8 +237,7 @@ jb_addr(struct jbuf *j, const char *key, const struct addr *a, uint16_t port)
 {
 	char	 buf[64];
 
-	jb_str(j, key);
-	jb_raw(j, ":{");
+	jb_open(j, key, "{");
 	jb_kv(j, "ip", addr_ntop(a, buf, sizeof(buf)));
 	snprintf(buf, sizeof(buf), ",\"port\":%u}", port);
 	jb_raw(j, buf);
@@ -174,7 +256,52 @@ action_name(const struct event *e)
 	}
 }
 
-/* The protocol's own fields: DNS question, TLS or QUIC SNI, HTTP host. */
+static void
+observer_init(void)
+{
+	if (gethostname(observer_host, sizeof(observer_host)) == -1)
+		observer_host[0] = '\0';
+	observer_host[sizeof(observer_host) - 1] = '\0';
+}
+
+/*
+ * ECS event: the firewall did what the action says, so the outcome is
+ * a success; whether the connection went through is in event.type.
+ */
+static void
+jb_event(struct jbuf *j, const struct event *e)
+{
+	jb_open(j, "event", "{");
+	jb_kv(j, "action", action_name(e));
+	jb_raw(j, ",\"kind\":\"event\",\"category\":[\"network\"],"
+	    "\"type\":[\"connection\",");
+	jb_raw(j, e->action == EVENT_BLOCK ? "\"denied\"]" : "\"allowed\"]");
+	jb_kv(j, "outcome", "success");
+	jb_opt(j, "reason", e->reason);
+	jb_kv(j, "dataset", "embargo.events");
+	jb_kv(j, "module", "embargo");
+	jb_raw(j, "}");
+}
+
+/* ECS observer: who saw the packet (the host embargod runs on). */
+static void
+jb_observer(struct jbuf *j)
+{
+	pthread_once(&observer_once, observer_init);
+	jb_open(j, "observer", "{");
+	jb_kv(j, "type", "firewall");
+	jb_kv(j, "vendor", "embargo");
+	jb_kv(j, "product", "embargod");
+	jb_kv(j, "version", PACKAGE_VERSION);
+	jb_opt(j, "hostname", observer_host);
+	jb_raw(j, "}");
+}
+
+/*
+ * The protocol's own fields: the DNS question, TLS SNI, HTTP host.  A
+ * ClientHello only offers protocols; none is negotiated yet, so ECS
+ * tls.next_protocol is never set and the offer is under embargo.
+ */
 static void
 jb_protocol(struct jbuf *j, const struct event *e)
 {
@@ -182,17 +309,16 @@ jb_protocol(struct jbuf *j, const struct event *e)
 	int	 i;
 
 	if (e->proto == PROTO_DNS) {
-		jb_raw(j, ",\"dns\":{");
+		jb_open(j, "dns", "{");
 		jb_kv(j, "type", e->answer ? "answer" : "query");
-		jb_raw(j, ",\"question\":{");
-		jb_kv(j, "name", e->name);
-		jb_raw(j, ",");
+		jb_open(j, "question", "{");
+		jb_opt(j, "name", e->name);
 		jb_kv(j, "type", dns_type_name(e->qtype, tmp, sizeof(tmp)));
 		jb_raw(j, "}");
 		if (e->nanswers > 0) {
-			jb_raw(j, ",\"resolved_ip\":[");
+			jb_open(j, "resolved_ip", "[");
 			for (i = 0; i < e->nanswers; i++) {
-				jb_raw(j, i ? "," : "");
+				jb_sep(j);
 				jb_str(j, addr_ntop(&e->answers[i], tmp,
 				    sizeof(tmp)));
 			}
@@ -200,25 +326,91 @@ jb_protocol(struct jbuf *j, const struct event *e)
 		}
 		jb_raw(j, "}");
 	} else if (e->proto == PROTO_TLS || e->proto == PROTO_QUIC) {
-		jb_raw(j, ",\"tls\":{\"client\":{");
-		if (e->name != NULL)
-			jb_kv(j, "server_name", e->name);
-		jb_raw(j, "}");
-		if (e->alpn != NULL && e->alpn[0] != '\0') {
-			jb_raw(j, ",");
-			jb_kv(j, "next_protocol", e->alpn);
-		}
-		jb_raw(j, "}");
-	} else if (e->name != NULL) {
-		jb_raw(j, ",\"url\":{");
+		jb_open(j, "tls", "{");
+		jb_open(j, "client", "{");
+		jb_opt(j, "server_name", e->name);
+		jb_raw(j, "}}");
+	} else if (e->name != NULL && e->name[0] != '\0') {
+		jb_open(j, "url", "{");
 		jb_kv(j, "domain", e->name);
 		jb_raw(j, "}");
 	}
 }
 
+/* The offered ALPN list, "h2,http/1.1", as an array. */
+static void
+jb_alpn(struct jbuf *j, const char *alpn)
+{
+	char		 one[256];
+	const char	*p, *q;
+	size_t		 n;
+
+	if (alpn == NULL || alpn[0] == '\0')
+		return;
+	jb_open(j, "alpn_offered", "[");
+	for (p = alpn; *p != '\0'; p = *q ? q + 1 : q) {
+		if ((q = strchr(p, ',')) == NULL)
+			q = p + strlen(p);
+		if ((n = (size_t)(q - p)) >= sizeof(one))
+			n = sizeof(one) - 1;
+		memcpy(one, p, n);
+		one[n] = '\0';
+		if (n > 0) {
+			jb_sep(j);
+			jb_str(j, one);
+		}
+	}
+	jb_raw(j, "]");
+}
+
+/* What ECS has no field for. */
+static void
+jb_embargo(struct jbuf *j, const struct event *e)
+{
+	char	 tmp[64];
+
+	jb_open(j, "embargo", "{");
+	jb_opt(j, "list", e->ruleset);
+	jb_opt(j, "vendor", e->vendor);
+	jb_opt(j, "category", e->category);
+	jb_opt(j, "match", e->match);
+	if (e->malformed) {
+		jb_key(j, "malformed");
+		jb_raw(j, "true");
+		jb_opt(j, "raw_name", e->raw);
+		jb_hex(j, "raw_name_hex", e->raw);
+	}
+	if (e->capture == NULL) {
+		snprintf(tmp, sizeof(tmp), "%u", e->queue);
+		jb_key(j, "queue");
+		jb_raw(j, tmp);
+	}
+	if (e->proto == PROTO_TLS || e->proto == PROTO_QUIC) {
+		jb_key(j, "ech");
+		jb_raw(j, e->ech ? "true" : "false");
+		jb_alpn(j, e->alpn);
+	}
+	if (e->quic_version != NULL) {
+		jb_open(j, "quic", "{");
+		jb_kv(j, "version", e->quic_version);
+		jb_raw(j, "}");
+	}
+	jb_hex(j, "name_hex", e->name);
+	if (e->capture != NULL) {
+		jb_open(j, "capture", "{");
+		jb_kv(j, "file", e->capture);
+		snprintf(tmp, sizeof(tmp), "%" PRIu64, e->packet);
+		jb_key(j, "packet");
+		jb_raw(j, tmp);
+		jb_raw(j, "}");
+	}
+	jb_raw(j, "}");
+}
+
 /*
  * One event as a JSON object on one line, newline included; returns
- * its length.  ECS field names, nested as ECS documents them.
+ * its length.  ECS field names, nested as ECS documents them; every
+ * field is documented in embargod(8), EVENTS.  No field is ever "".
  */
 size_t
 event_format_json(const struct event *e, char *buf, size_t size)
@@ -235,55 +427,24 @@ event_format_json(const struct event *e, char *buf, size_t size)
 	buf[0] = '\0';
 	jb_raw(&j, "{");
 	jb_kv(&j, "@timestamp", ts);
-	jb_raw(&j, ",\"event\":{");
-	jb_kv(&j, "action", action_name(e));
-	jb_raw(&j, ",\"kind\":\"event\",\"category\":[\"network\"],"
-	    "\"type\":[\"connection\",");
-	jb_raw(&j, e->action == EVENT_BLOCK ? "\"denied\"]" : "\"allowed\"]");
-	if (e->reason != NULL) {
-		jb_raw(&j, ",");
-		jb_kv(&j, "reason", e->reason);
-	}
-	jb_raw(&j, ",\"module\":\"embargo\"},\"rule\":{");
-	jb_kv(&j, "name", e->rule);
-	jb_raw(&j, ",");
-	jb_kv(&j, "ruleset", e->ruleset);
-	jb_raw(&j, ",");
-	jb_kv(&j, "category", e->category ? e->category : "");
-	jb_raw(&j, "},\"network\":{");
+	jb_raw(&j, ",\"ecs\":{\"version\":\"" EVENT_ECS_VERSION "\"}");
+	jb_event(&j, e);
+	jb_observer(&j);
+	jb_open(&j, "rule", "{");
+	jb_opt(&j, "name", e->rule);
+	jb_opt(&j, "ruleset", e->ruleset);
+	jb_opt(&j, "category", e->category);
+	jb_raw(&j, "}");
+	jb_open(&j, "network", "{");
 	jb_kv(&j, "protocol", proto_name(e->proto));
-	jb_raw(&j, ",");
 	jb_kv(&j, "transport", e->t->l4 == IPPROTO_TCP ? "tcp" : "udp");
-	jb_raw(&j, ",");
 	jb_kv(&j, "type", e->t->src.family == AF_INET ? "ipv4" : "ipv6");
-	jb_raw(&j, "},");
+	jb_raw(&j, "}");
 	jb_addr(&j, "source", &e->t->src, e->t->sport);
-	jb_raw(&j, ",");
 	jb_addr(&j, "destination", &e->t->dst, e->t->dport);
 	jb_protocol(&j, e);
-	jb_raw(&j, ",\"embargo\":{");
-	jb_kv(&j, "list", e->ruleset);
-	if (e->vendor != NULL) {
-		jb_raw(&j, ",");
-		jb_kv(&j, "vendor", e->vendor);
-	}
-	jb_raw(&j, ",");
-	jb_kv(&j, "match", e->match);
-	if (e->malformed) {
-		jb_raw(&j, ",\"malformed\":true");
-		if (e->raw != NULL) {
-			jb_raw(&j, ",");
-			jb_kv(&j, "raw_name", e->raw);
-		}
-	}
-	if (e->quic_version != NULL) {
-		jb_raw(&j, ",\"quic\":{");
-		jb_kv(&j, "version", e->quic_version);
-		jb_raw(&j, "}");
-	}
-	snprintf(tmp, sizeof(tmp), ",\"queue\":%u,\"ech\":%s}}\n", e->queue,
-	    e->ech ? "true" : "false");
-	jb_raw(&j, tmp);
+	jb_embargo(&j, e);
+	jb_raw(&j, "}\n");
 	return (j.off);
 }
 

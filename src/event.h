@@ -35,11 +35,14 @@ struct event {
 	const struct tuple	*t;
 	unsigned		 queue;
 	uint64_t		 time_ms;	/* since the epoch */
+	const char		*capture;	/* replayed from; or NULL */
+	uint64_t		 packet;	/* its packet number, from 1 */
 };
 
 struct eventlog;
 
 struct eventlog	*eventlog_open(const char *);
+struct eventlog	*eventlog_open_fd(int);
 int		 eventlog_reopen(struct eventlog *);
 void		 eventlog_close(struct eventlog *);
 int		 event_emit(struct eventlog *, const struct event *);

@@ -209,6 +209,8 @@ inspect_event(struct inspect *in, struct event *e, const struct decision *d)
 	e->time_ms = in->wall_ms;
 	if (e->proto == PROTO_QUIC)
 		e->quic_version = in->quic_version;
+	e->capture = in->capture;
+	e->packet = in->capture_packet;
 	switch (d->action) {
 	case EVENT_BLOCK:
 		stats_inc(in->stats, STAT_EVENT_BLOCK);

@@ -7,5 +7,6 @@
 #include <stddef.h>
 
 size_t	json_escape(char *, size_t, const char *);
+int	json_utf8_valid(const char *);
 
 #endif

@@ -68,6 +68,7 @@ expect_edited() {
 check_programs() {
 	expect -x "$sbindir/embargod"
 	expect -x "$bindir/embargoctl"
+	expect -x "$bindir/embargo-report"
 	expect -x "$sbindir/embargo-firewall"
 	expect -x "$sbindir/embargo-update-lists"
 }
@@ -102,7 +103,8 @@ check_paths() {
 
 check_manuals() {
 	for page in embargod.8 embargoctl.8 embargo-firewall.8 \
-	    embargo-update-lists.8 embargod.conf.5 embargo.lists.5; do
+	    embargo-update-lists.8 embargod.conf.5 embargo.lists.5 \
+	    embargo-report.1; do
 		f=$mandir/man${page##*.}/$page
 		expect "$f"
 		[ ! -f "$root$f" ] || expect_edited "$f"
