@@ -15,6 +15,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#ifdef HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -527,13 +530,11 @@ parse_line(struct lparse *p, char *s, size_t len)
 
 /* Every line of buf[0..len); buf[len] must be writable. */
 static void
-parse_text(struct lparse *p, const char *buf, size_t len)
+parse_lines(struct lparse *p, char *buf, size_t len)
 {
 	char	*line, *nl, *end;
 
-	if (p->diag == NULL)
-		p->diag = diag_log;
-	line = (char *)buf;
+	line = buf;
 	end = line + len;
 	while (line < end) {
 		p->line++;
@@ -542,14 +543,49 @@ parse_text(struct lparse *p, const char *buf, size_t len)
 		parse_line(p, line, (size_t)(nl - line));
 		line = nl + 1;
 	}
-	if (p->shown > LISTS_SHOWMAX) {
-		char	 msg[512];
+}
 
-		snprintf(msg, sizeof(msg), "%s: %zu more message%s not shown",
-		    p->l->path, p->shown - LISTS_SHOWMAX,
-		    p->shown - LISTS_SHOWMAX == 1 ? "" : "s");
-		p->diag(msg, p->arg);
-	}
+/* file_lines() hands over a block of lines. */
+static void
+parse_block(char *buf, size_t len, void *arg)
+{
+	parse_lines(arg, buf, len);
+}
+
+/* After the last line: say how many messages were not shown. */
+static void
+parse_done(struct lparse *p)
+{
+	char	 msg[512];
+
+	if (p->shown <= LISTS_SHOWMAX)
+		return;
+	snprintf(msg, sizeof(msg), "%s: %zu more message%s not shown",
+	    p->l->path, p->shown - LISTS_SHOWMAX,
+	    p->shown - LISTS_SHOWMAX == 1 ? "" : "s");
+	p->diag(msg, p->arg);
+}
+
+static void
+parse_text(struct lparse *p, const char *buf, size_t len)
+{
+	parse_lines(p, (char *)buf, len);
+	parse_done(p);
+}
+
+static void
+parse_init(struct lparse *p, struct lists *ls, struct match_builder *b,
+    struct cidr_builder *cb, struct list *l, unsigned idx,
+    lists_diag_cb diag, void *arg)
+{
+	memset(p, 0, sizeof(*p));
+	p->b = b;
+	p->cb = cb;
+	p->ls = ls;
+	p->l = l;
+	p->idx = idx;
+	p->diag = diag != NULL ? diag : diag_log;
+	p->arg = arg;
 }
 
 /*
@@ -563,14 +599,7 @@ parse_list_text(struct lists *ls, struct match_builder *b,
 {
 	struct lparse	 p;
 
-	memset(&p, 0, sizeof(p));
-	p.b = b;
-	p.cb = cb;
-	p.ls = ls;
-	p.l = l;
-	p.idx = idx;
-	p.diag = diag;
-	p.arg = arg;
+	parse_init(&p, ls, b, cb, l, idx, diag, arg);
 	parse_text(&p, buf, len);
 	return ((int)l->errors);
 }
@@ -624,22 +653,23 @@ load_one(struct lists *ls, struct match_builder *b, struct cidr_builder *cb,
     lists_diag_cb diag, void *arg)
 {
 	struct list	*l = &ls->list[idx];
-	char		*buf, msg[512];
-	size_t		 len;
+	struct lparse	 p;
+	char		 msg[512];
 
 	l->name = xstrdup(cl->name);
 	l->path = conf_list_path(conf, cl);
 	l->format = cl->format;
 	l->lenient = cl->lenient;
 	l->action = cl->action;
-	if ((buf = file_read(l->path, LISTS_MAXSIZE, &len)) == NULL) {
+	/* a block at a time: a big list is never held whole (file.c) */
+	parse_init(&p, ls, b, cl->format == FORMAT_CIDR ? cb : NULL, l, idx,
+	    diag, arg);
+	if (file_lines(l->path, LISTS_MAXSIZE, parse_block, &p) == -1) {
 		snprintf(msg, sizeof(msg), "%s: %s", l->path, strerror(errno));
 		diag(msg, arg);
 		return (-1);
 	}
-	parse_list_text(ls, b, cl->format == FORMAT_CIDR ? cb : NULL, l, idx,
-	    buf, len, diag, arg);
-	free(buf);
+	parse_done(&p);
 	if (l->errors == 0)
 		return (0);
 	if (l->lenient)
@@ -839,4 +869,13 @@ lists_unref(struct lists *ls)
 	cidr_free(ls->ipset);
 	match_unref(ls->match);
 	free(ls);
+#ifdef HAVE_MALLOC_TRIM
+	/*
+	 * The compiled set was one mapping and is gone already; what the
+	 * loader left in the heap (metadata, names to look up, the small
+	 * lists' tables) is given back too, so that a router's resident
+	 * size after any number of reloads is that of one set.
+	 */
+	malloc_trim(0);
+#endif
 }

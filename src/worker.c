@@ -142,6 +142,8 @@ worker_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	pthread_mutex_lock(&w->lock);
+	/* an idle queue lets go of a replaced policy within a second too */
+	worker_refresh(w);
 	w->in.now_ms = worker_now_ms();
 	inspect_expire(&w->in);
 	pthread_mutex_unlock(&w->lock);
