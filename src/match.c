@@ -64,7 +64,7 @@
 #define RADIX_BINS	65536	/* the top 16 bits of the hash */
 #define HUGE_PAGE	((size_t)2 * 1024 * 1024)
 #define RULES_MIN	4096	/* rules in a builder's first mapping */
-#define RELEASE_STEP	((size_t)1024 * 1024)	/* bytes of used rules */
+#define RELEASE_STEP	((size_t)256 * 1024)	/* bytes of used rules */
 
 #define INFO_EXACT	0x0001
 #define INFO_ALLOW	0x0002
@@ -109,7 +109,8 @@ static int	hash_levels(uint64_t, const char *, size_t, uint64_t *,
 static int	rule_cmp(const void *, const void *);
 static void	rules_sort(struct build_rule *, size_t);
 static size_t	builder_dedup(struct match_builder *, match_dup_cb, void *);
-static void	*map_alloc(size_t, size_t, size_t *);
+static void	*map_alloc(size_t, size_t *);
+static void	map_huge(void *, size_t);
 static void	rules_grow(struct match_builder *);
 static void	rules_release(struct match_builder *, size_t, size_t *);
 static void	table_insert(struct match *, uint64_t, uint16_t);
@@ -133,13 +134,16 @@ bucket_of(const struct match *m, uint64_t h)
 }
 
 /*
- * The filter word for a hash and the three bits it sets there, from a
- * remix of the hash so they are independent of bucket and fingerprint.
+ * The filter word for a stored fingerprint (fingerprint() below) and
+ * the three bits it sets there, from a remix of it: independent of the
+ * bucket (the hash's top bits), and made from what the table keeps, so
+ * that the filter is filled from the finished table once the rules'
+ * memory is given back.
  */
 static inline uint64_t
-filter_bits(uint64_t h, uint32_t nwords, uint32_t *word)
+filter_bits(uint64_t fp, uint32_t nwords, uint32_t *word)
 {
-	uint64_t	 g = (h ^ (h >> 31)) * 0x9e3779b97f4a7c15ULL;
+	uint64_t	 g = fmix64(fp);
 
 	*word = (uint32_t)(((g >> 32) * (uint64_t)nwords) >> 32);
 	return ((1ULL << (g & 63)) | (1ULL << ((g >> 6) & 63)) |
@@ -423,46 +427,53 @@ table_insert(struct match *m, uint64_t h, uint16_t info)
 /*
  * An anonymous mapping of at least size bytes, zero-filled by the
  * kernel (its pages cost nothing until written); *mapsize says how
- * much to unmap.  One of 2 MiB or more starts on a 2 MiB boundary and
- * its first huge bytes (the table) are offered to transparent huge
- * pages: lookups land on random buckets, and with 4 KiB pages nearly
- * every one would also miss the TLB.  The rest (the filter, written
- * all over from the first rule on) stays in small pages, so that a
- * build does not fault in 2 MiB of it at once.
+ * much to unmap.  One of 2 MiB or more starts on a 2 MiB boundary, so
+ * that map_huge() can give its table huge pages once it is filled.
  */
 static void *
-map_alloc(size_t size, size_t huge, size_t *mapsize)
+map_alloc(size_t size, size_t *mapsize)
 {
 	size_t	 page = (size_t)sysconf(_SC_PAGESIZE), lead, span;
 	uint8_t	*p;
 
 	size = (size + page - 1) & ~(page - 1);
-	if (size < HUGE_PAGE) {
-		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
-			fatal("%s: %zu bytes", __func__, size);
-		*mapsize = size;
-		return (p);
-	}
-	span = size + HUGE_PAGE;
+	span = size < HUGE_PAGE ? size : size + HUGE_PAGE;
 	p = mmap(NULL, span, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		fatal("%s: %zu bytes", __func__, size);
-	lead = (HUGE_PAGE - ((uintptr_t)p & (HUGE_PAGE - 1))) &
-	    (HUGE_PAGE - 1);
-	if (lead > 0)
-		(void)munmap(p, lead);
-	(void)munmap(p + lead + size, span - lead - size);
-	p += lead;
-#ifdef MADV_HUGEPAGE
-	huge &= ~(HUGE_PAGE - 1);
-	if (huge > 0)
-		(void)madvise(p, huge, MADV_HUGEPAGE);
-#endif
+	if (span > size) {
+		lead = (HUGE_PAGE - ((uintptr_t)p & (HUGE_PAGE - 1))) &
+		    (HUGE_PAGE - 1);
+		if (lead > 0)
+			(void)munmap(p, lead);
+		(void)munmap(p + lead + size, span - lead - size);
+		p += lead;
+	}
 	*mapsize = size;
 	return (p);
+}
+
+/*
+ * Offer the whole 2 MiB stretches of a filled table to transparent huge
+ * pages: lookups land on random buckets, and with 4 KiB pages nearly
+ * every one would also miss the TLB.  Only now: a build that faulted
+ * in 2 MiB at a time would hold more beside its rules, and the rules
+ * are what a reload's peak is made of.  MADV_COLLAPSE (Linux 6.1)
+ * makes the huge pages at once; elsewhere khugepaged does, later.
+ */
+static void
+map_huge(void *p, size_t size)
+{
+	size &= ~(HUGE_PAGE - 1);
+	if (size == 0)
+		return;
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, size, MADV_HUGEPAGE);
+#endif
+#ifdef MADV_COLLAPSE
+	(void)madvise(p, size, MADV_COLLAPSE);
+#endif
 }
 
 /*
@@ -514,7 +525,7 @@ match_builder_finish(struct match_builder *b, match_dup_cb cb, void *arg)
 {
 	struct match	*m;
 	size_t		 i, kept, nb, tsize, released = 0;
-	uint64_t	 bits;
+	uint64_t	 bits, fp;
 	uint32_t	 w;
 	uint8_t		*p;
 
@@ -534,19 +545,32 @@ match_builder_finish(struct match_builder *b, match_dup_cb cb, void *arg)
 	if (m->nwords == 0)
 		m->nwords = 1;
 	tsize = nb * sizeof(struct bucket);
-	p = map_alloc(tsize + (size_t)m->nwords * sizeof(*m->filter), tsize,
+	p = map_alloc(tsize + (size_t)m->nwords * sizeof(*m->filter),
 	    &m->mapsize);
 	m->map = p;
 	m->buckets = (struct bucket *)p;
 	m->filter = (uint64_t *)(p + tsize);
+	/*
+	 * The table in bucket order while the rules behind it are given
+	 * back (they shrink faster than the table grows); then, with the
+	 * rules gone, the filter (a byte a rule, written all over) from
+	 * the table's fingerprints.
+	 */
 	for (i = 0; i < kept; i++) {
 		table_insert(m, b->rules[i].hash, b->rules[i].info);
-		bits = filter_bits(b->rules[i].hash, m->nwords, &w);
-		m->filter[w] |= bits;
-		if ((i & 0xffff) == 0xffff)
+		if ((i & 0x3fff) == 0x3fff)
 			rules_release(b, i + 1, &released);
 	}
 	match_builder_free(b);
+	for (i = 0; i < (size_t)m->nbuckets * BUCKET_SLOTS; i++) {
+		fp = m->buckets[i / BUCKET_SLOTS].slot[i % BUCKET_SLOTS] &
+		    FP_MASK;
+		if (fp == 0)
+			continue;
+		bits = filter_bits(fp, m->nwords, &w);
+		m->filter[w] |= bits;
+	}
+	map_huge(m->buckets, tsize);
 	return (m);
 }
 
@@ -624,7 +648,7 @@ match_lookup(const struct match *m, const char *name, size_t len,
 	for (i = n - 1; i >= 0 && i >= n - PREFETCH_LEVELS; i--)
 		__builtin_prefetch(&m->buckets[bucket_of(m, hs[i])]);
 	for (i = n - 1; i >= 0; i--) {
-		bits = filter_bits(hs[i], m->nwords, &w);
+		bits = filter_bits(fingerprint(hs[i]), m->nwords, &w);
 		if ((m->filter[w] & bits) != bits)
 			continue;	/* surely no rule for this suffix */
 		if (!probe(m, hs[i], i == n - 1, &info))
