@@ -64,6 +64,7 @@ typedef int	(*command_fn)(struct request *);
 
 static int	cmd_status(struct request *);
 static int	cmd_stats(struct request *);
+static void	stats_latency(struct request *, const struct stats *);
 static int	cmd_top(struct request *);
 static int	cmd_flows(struct request *);
 static int	cmd_test(struct request *);
@@ -233,8 +234,10 @@ cmd_stats(struct request *r)
 			    stats_name((enum stats_id)k),
 			    stats_get(&sum, (enum stats_id)k));
 	}
-	if (!r->json)
+	if (!r->json) {
+		stats_latency(r, &sum);
 		return (0);
+	}
 	evbuffer_add_printf(r->out, "},\"queues\":{");
 	for (i = 0; i < r->d->nworkers; i++) {
 		evbuffer_add_printf(r->out, "%s\"%u\":{", i ? "," : "",
@@ -245,8 +248,65 @@ cmd_stats(struct request *r)
 			    stats_get(&r->d->workers[i]->stats, (enum stats_id)k));
 		evbuffer_add_printf(r->out, "}");
 	}
-	evbuffer_add_printf(r->out, "}}\n");
+	evbuffer_add_printf(r->out, "}");
+	stats_latency(r, &sum);
+	evbuffer_add_printf(r->out, "}\n");
 	return (0);
+}
+
+/*
+ * The verdict latency histogram (stats.h), summed over the queues:
+ * count, sum, the buckets' upper bounds that p50 and p99 fall under,
+ * and each bucket with the samples at or below it.
+ */
+static void
+stats_latency(struct request *r, const struct stats *s)
+{
+	uint64_t	 n = stats_lat_count(s), cum = 0, q;
+	double		 sum = (double)atomic_load(&s->lat_sum_ns) / 1e9;
+	int		 k;
+
+	if (r->json)
+		evbuffer_add_printf(r->out, ",\"verdict_latency\":{\"count\":%"
+		    PRIu64 ",\"sum_seconds\":%.9f", n, sum);
+	else
+		evbuffer_add_printf(r->out, "%-22s %" PRIu64 " packets, "
+		    "%.3f us on average\n", "verdict_latency", n,
+		    n ? sum * 1e6 / (double)n : 0.0);
+	for (k = 0; k < 2; k++) {
+		q = stats_lat_quantile_ns(s, k == 0 ? 0.5 : 0.99);
+		if (r->json && q == UINT64_MAX)
+			evbuffer_add_printf(r->out, ",\"p%d_le_seconds\":"
+			    "\"+Inf\"", k == 0 ? 50 : 99);
+		else if (r->json)
+			evbuffer_add_printf(r->out, ",\"p%d_le_seconds\":%g",
+			    k == 0 ? 50 : 99, (double)q / 1e9);
+		else if (q == UINT64_MAX)
+			evbuffer_add_printf(r->out, "  p%-19d > %g us\n",
+			    k == 0 ? 50 : 99, (double)stats_lat_bound_ns[
+			    STATS_LAT_BUCKETS - 2] / 1e3);
+		else
+			evbuffer_add_printf(r->out, "  p%-19d <= %g us\n",
+			    k == 0 ? 50 : 99, (double)q / 1e3);
+	}
+	if (r->json)
+		evbuffer_add_printf(r->out, ",\"buckets\":{");
+	for (k = 0; k < STATS_LAT_BUCKETS; k++) {
+		cum += atomic_load(&s->lat[k]);
+		if (r->json && k < STATS_LAT_BUCKETS - 1)
+			evbuffer_add_printf(r->out, "%s\"%g\":%" PRIu64,
+			    k ? "," : "", (double)stats_lat_bound_ns[k] / 1e9,
+			    cum);
+		else if (r->json)
+			evbuffer_add_printf(r->out, ",\"+Inf\":%" PRIu64 "}}",
+			    cum);
+		else if (k < STATS_LAT_BUCKETS - 1)
+			evbuffer_add_printf(r->out, "  le %-6g us %12" PRIu64
+			    "\n", (double)stats_lat_bound_ns[k] / 1e3, cum);
+		else
+			evbuffer_add_printf(r->out, "  le +Inf      %12" PRIu64
+			    "\n", cum);
+	}
 }
 
 /* One table of top: the first n entries, most frequent first. */

@@ -36,6 +36,7 @@ struct queue {
 	uint32_t		 allow;
 	uint32_t		 block;
 	uint32_t		 last_id;
+	uint64_t		 rx_ns;		/* when the last recv() returned */
 	struct stats		*stats;
 };
 
@@ -54,6 +55,7 @@ int	 queue_open(struct queue *, unsigned, const struct conf *,
 	    struct stats *);
 void	 queue_close(struct queue *);
 int	 queue_fd(const struct queue *);
+uint64_t queue_now_ns(void);
 int	 queue_read(struct queue *, queue_cb, void *);
 int	 queue_dispatch(struct queue *, const uint8_t *, size_t, queue_cb,
 	    void *);
