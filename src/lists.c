@@ -492,8 +492,8 @@ parse_line(struct lparse *p, char *s, size_t len)
 		}
 		if (looks_like_address(tok[0], ntok))
 			form = FORM_HOSTS;
-		else if (strcmp(tok[0], "allow") == 0 ||
-		    strcmp(tok[0], "exact") == 0)
+		else if ((tok[0][0] == 'a' && strcmp(tok[0], "allow") == 0) ||
+		    (tok[0][0] == 'e' && strcmp(tok[0], "exact") == 0))
 			form = FORM_NATIVE;
 		else
 			form = FORM_NAME;

@@ -61,7 +61,6 @@
 #define PREFETCH_LEVELS	6
 #define FILTER_NAMES_PER_WORD	8	/* 8 bits a name: about 3% false hits */
 #define RADIX_MIN	65536	/* rules; fewer go to qsort() */
-#define RADIX_BINS	65536	/* the top 16 bits of the hash */
 #define HUGE_PAGE	((size_t)2 * 1024 * 1024)
 #define RULES_MIN	4096	/* rules in a builder's first mapping */
 #define RELEASE_STEP	((size_t)256 * 1024)	/* bytes of used rules */
@@ -107,6 +106,8 @@ static uint64_t	match_seed(void);
 static int	hash_levels(uint64_t, const char *, size_t, uint64_t *,
 		    uint16_t *);
 static int	rule_cmp(const void *, const void *);
+static void	rules_insertion(struct build_rule *, size_t);
+static void	rules_flag(struct build_rule *, size_t, int);
 static void	rules_sort(struct build_rule *, size_t);
 static size_t	builder_dedup(struct match_builder *, match_dup_cb, void *);
 static void	*map_alloc(size_t, size_t *);
@@ -303,44 +304,49 @@ rule_cmp(const void *va, const void *vb)
 	return (0);
 }
 
+/* Finish a short run of rules by insertion with the full comparison. */
+static void
+rules_insertion(struct build_rule *r, size_t n)
+{
+	struct build_rule	 t;
+	size_t			 i, j;
+
+	for (i = 1; i < n; i++) {
+		t = r[i];
+		for (j = i; j > 0 && rule_cmp(&r[j - 1], &t) > 0; j--)
+			r[j] = r[j - 1];
+		r[j] = t;
+	}
+}
+
 /*
- * Sort rules into rule_cmp() order, in place.  One pass of an in-place
- * radix sort (American flag sort) on the top 16 bits of the hash puts
- * the rules in bucket order in linear time without a second array
- * (counts are 32-bit: a builder holds fewer than 2^32 rules);
- * each bin (a dozen rules for a million) is then finished by insertion
- * with the full comparison, or by qsort() when a name repeated many
- * times makes it long.  Small sets (most lists) are not worth the
- * 512 KiB of counters.
+ * One level of an in-place radix sort (American flag sort) on the byte
+ * of the hash at shift: count, then follow each cycle, putting the rule
+ * in hand where its bin goes next.  256 bins keep the positions being
+ * written few enough to stay in cache.  The top two bytes put the rules
+ * in bucket order; each bin then (a dozen rules for a million) is
+ * finished by insertion, or by qsort() when a name repeated many times
+ * makes it long.
  */
 static void
-rules_sort(struct build_rule *r, size_t n)
+rules_flag(struct build_rule *r, size_t n, int shift)
 {
 	struct build_rule	 t, u;
-	uint32_t		*start, *next;
-	size_t			 i, j, k, sum, c;
+	size_t			 start[257], next[256], i, k, j, c, sum;
 
-	if (n < 2)
-		return;
-	if (n < RADIX_MIN) {
-		qsort(r, n, sizeof(*r), rule_cmp);
-		return;
-	}
-	start = xcalloc(2 * RADIX_BINS + 1, sizeof(*start));
-	next = start + RADIX_BINS + 1;
+	memset(start, 0, sizeof(start));
 	for (i = 0; i < n; i++)
-		start[r[i].hash >> 48]++;
-	for (sum = 0, k = 0; k < RADIX_BINS; k++) {
+		start[(r[i].hash >> shift) & 0xff]++;
+	for (sum = 0, k = 0; k < 256; k++) {
 		c = start[k];
-		start[k] = next[k] = (uint32_t)sum;
+		start[k] = next[k] = sum;
 		sum += c;
 	}
-	start[RADIX_BINS] = (uint32_t)n;
-	/* follow each cycle: put the rule in hand where it belongs */
-	for (k = 0; k < RADIX_BINS; k++) {
+	start[256] = n;
+	for (k = 0; k < 256; k++) {
 		while (next[k] < start[k + 1]) {
 			t = r[next[k]];
-			while ((j = (size_t)(t.hash >> 48)) != k) {
+			while ((j = (size_t)((t.hash >> shift) & 0xff)) != k) {
 				u = r[next[j]];
 				r[next[j]++] = t;
 				t = u;
@@ -348,22 +354,34 @@ rules_sort(struct build_rule *r, size_t n)
 			r[next[k]++] = t;
 		}
 	}
-	for (k = 0; k < RADIX_BINS; k++) {
-		i = start[k];
-		c = start[k + 1] - i;
-		if (c > 16) {
-			qsort(r + i, c, sizeof(*r), rule_cmp);
+	for (k = 0; k < 256; k++) {
+		c = start[k + 1] - start[k];
+		if (c < 2)
 			continue;
-		}
-		for (j = i + 1; j < i + c; j++) {
-			t = r[j];
-			for (sum = j; sum > i && rule_cmp(&r[sum - 1], &t) > 0;
-			    sum--)
-				r[sum] = r[sum - 1];
-			r[sum] = t;
-		}
+		if (shift > 48 && c > 16)
+			rules_flag(r + start[k], c, shift - 8);
+		else if (c > 16)
+			qsort(r + start[k], c, sizeof(*r), rule_cmp);
+		else
+			rules_insertion(r + start[k], c);
 	}
-	free(start);
+}
+
+/*
+ * Sort rules into rule_cmp() order, in place: no scratch array as
+ * large as the rules (see Memory above).  Small sets (most lists) go
+ * to qsort().
+ */
+static void
+rules_sort(struct build_rule *r, size_t n)
+{
+	if (n < 2)
+		return;
+	if (n < RADIX_MIN) {
+		qsort(r, n, sizeof(*r), rule_cmp);
+		return;
+	}
+	rules_flag(r, n, 56);
 }
 
 /*
