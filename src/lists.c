@@ -94,6 +94,7 @@ static void	parse_text(struct lparse *, const char *, size_t);
 static void	parse_native(struct lparse *, char **, int);
 static void	parse_hosts(struct lparse *, char **, int);
 static void	parse_adblock(struct lparse *, char *);
+static int	parse_plain_name(struct lparse *, char *, size_t);
 static void	parse_line(struct lparse *, char *, size_t);
 static int	split(char *, char **, int);
 static int	is_sink(const char *);
@@ -437,6 +438,37 @@ split(char *s, char **tok, int max)
 	}
 }
 
+/*
+ * The line most lists are made of: one name and nothing else.  It takes
+ * no splitting, no comment search and no second look: when the line
+ * holds no blank, '#', CR or NUL, starts with a letter that opens no
+ * other form ('a' and 'e' may be "allow" and "exact"), is no longer
+ * than LISTS_LINEMAX and the list's format takes plain names, it is
+ * added here, as parse_line() would add it.  Returns 0 for any other
+ * line, which parse_line() then reads the long way.
+ */
+static int
+parse_plain_name(struct lparse *p, char *s, size_t len)
+{
+	static const unsigned char stop[256] = {
+		[0] = 1, [' '] = 1, ['\t'] = 1, ['\r'] = 1, ['#'] = 1
+	};
+	enum list_format	 f = p->l->format;
+	unsigned char		 c = len > 0 ? (unsigned char)s[0] : 0;
+	size_t			 i;
+
+	if (len > LISTS_LINEMAX || (f != FORMAT_AUTO && f != FORMAT_NATIVE &&
+	    f != FORMAT_DOMAINS) || c == 'a' || c == 'e' ||
+	    (unsigned)((c | 0x20) - 'a') >= 26)
+		return (0);
+	for (i = 0; i < len; i++)
+		if (stop[(unsigned char)s[i]])
+			return (0);
+	s[len] = '\0';
+	add_rule(p, s, len, MATCH_SUFFIX, MATCH_BLOCK);
+	return (1);
+}
+
 /* One line, without its newline; s[len] is writable. */
 static void
 parse_line(struct lparse *p, char *s, size_t len)
@@ -444,8 +476,10 @@ parse_line(struct lparse *p, char *s, size_t len)
 	enum list_format	 f = p->l->format;
 	enum form		 form;
 	char			*tok[64], *hash;
-	int			 ntok;
+	int			 ntok = 0;
 
+	if (parse_plain_name(p, s, len))
+		return;
 	if (memchr(s, '\0', len) != NULL) {
 		lp_error(p, "NUL byte in line");
 		return;

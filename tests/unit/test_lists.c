@@ -285,6 +285,52 @@ test_domains(void **state)
 	done(&p);
 }
 
+/*
+ * A line of one plain name takes a short way (parse_plain_name); the
+ * lines that only look like one, and formats that take no plain names,
+ * still get the full reading.
+ */
+static void
+test_plain_names(void **state)
+{
+	struct parsed	 p;
+	const char	*hosts[] = { "t.list:1: not a hosts line" };
+	const char	*adblock[] = { "t.list:1: not an adblock rule" };
+	const char	*bad[] = {
+		"t.list:4: \"bad_.example-\": label starts or ends with a hyphen",
+		"t.list:5: \"a..b\": empty label",
+	};
+
+	(void)state;
+	parse(&p,
+	    "plain.example\r\n"		/* CRLF */
+	    "allowed.example\n"		/* "a", yet no "allow" */
+	    "Upper.Example # comment\n"
+	    "bad_.example-\n"
+	    "a..b\n"
+	    "exactly.example\n",
+	    FORMAT_AUTO);
+	expect_msgs(bad, 2);
+	assert_int_equal(p.l.rules, 4);
+	expect(&p, "x.plain.example", "plain.example", MATCH_SUFFIX,
+	    MATCH_BLOCK);
+	expect(&p, "allowed.example", "allowed.example", MATCH_SUFFIX,
+	    MATCH_BLOCK);
+	expect(&p, "upper.example", "upper.example", MATCH_SUFFIX,
+	    MATCH_BLOCK);
+	expect(&p, "exactly.example", "exactly.example", MATCH_SUFFIX,
+	    MATCH_BLOCK);
+	done(&p);
+	parse(&p, "plain.example\n", FORMAT_HOSTS);
+	expect_msgs(hosts, 1);
+	assert_int_equal(p.l.rules, 0);
+	done(&p);
+	parse(&p, "plain.example\n", FORMAT_ADBLOCK);
+	expect_msgs(adblock, 1);
+	assert_int_equal(p.l.rules, 0);
+	done(&p);
+}
+
 static void
 test_adblock(void **state)
 {
@@ -663,6 +709,7 @@ main(void)
 		cmocka_unit_test(test_native_bad),
 		cmocka_unit_test(test_hosts),
 		cmocka_unit_test(test_domains),
+		cmocka_unit_test(test_plain_names),
 		cmocka_unit_test(test_adblock),
 		cmocka_unit_test(test_auto_mixes_forms),
 		cmocka_unit_test(test_message_budget),
