@@ -325,7 +325,7 @@ main(int argc, char *argv[])
 	char		*pool, *p, name[300], *qhits, *qsubs, *qmiss;
 	const char	*wfile = NULL;
 	size_t		 n = 1000000, i, len, total = 0, fm, fp, pool_size;
-	double		 t, tl, tp, mh, ph, ms, mm, pm;
+	double		 t, tl, tp, tl0 = 0, tp0 = 0, mh, ph, ms, mm, pm;
 	int		 ch, rounds = 3, fd, r;
 	FILE		*f;
 
@@ -400,6 +400,11 @@ main(int argc, char *argv[])
 	conf = conf_load_string("bench.conf", conftext, NULL);
 	ls = NULL;
 	tl = tp = 1e9;
+	/*
+	 * The first round is what a daemon's start pays (every page new
+	 * to the process); later rounds may reuse what the one before
+	 * gave back to the allocator, and the best of them is printed too.
+	 */
 	for (r = 0; r < rounds; r++) {
 		lists_unref(ls);
 		t = cpu_now();
@@ -407,16 +412,22 @@ main(int argc, char *argv[])
 		t = cpu_now() - t;
 		if (ls == NULL)
 			return (1);
+		if (r == 0)
+			tl0 = t;
 		if (t < tl)
 			tl = t;
 		t = plain_load(path, n, &fp);
+		if (r == 0)
+			tp0 = t;
 		if (t < tp)
 			tp = t;
 	}
 	unlink(path);
-	printf("load+compile: %.3f s CPU (%zu rules, %zu duplicates dropped)   "
-	    "plain hash load %.3f s (%zu names)   ratio %.2f\n", tl,
-	    lists_rules(ls), n - lists_rules(ls), tp, fp, tl / tp);
+	printf("load+compile: first %.3f s CPU (%zu rules, %zu duplicates "
+	    "dropped)   plain hash load %.3f s (%zu names)   ratio %.2f\n",
+	    tl0, lists_rules(ls), n - lists_rules(ls), tp0, fp, tl0 / tp0);
+	printf("load+compile: best of %d %.3f s CPU   plain hash load %.3f s   "
+	    "ratio %.2f\n", rounds, tl, tp, tl / tp);
 	printf("matcher memory: %zu bytes, %.1f bytes/rule\n",
 	    match_memsize(ls->match),
 	    (double)match_memsize(ls->match) / lists_rules(ls));
