@@ -727,7 +727,12 @@ main(int argc, char *argv[])
 		rc = replay_run(d.conf, p, files, argc + 1);
 		free(files);
 	} else {
-		policy_slot_init(&d.slot, policy_ref(p));
+		/*
+		 * The slot holds the only reference: a reload must be able
+		 * to free the first set as it frees every later one.
+		 */
+		policy_slot_init(&d.slot, p);
+		p = NULL;
 		rc = run(&d, foreground);
 		policy_slot_clear(&d.slot);
 	}

@@ -3,7 +3,11 @@
  *
  * Everything is allocated when the table is made: the entries, the hash
  * heads, and a pool of gather buffers that only flows in the middle of
- * a message hold.  Entries are chained by index; a least-recently-used
+ * a message hold.  Entries and buffers never used are never written
+ * (they are handed out in order before the free lists are used), so
+ * their pages cost no memory until traffic needs them: an idle daemon
+ * stays small whatever its bounds, and the bounds are still the most
+ * it can ever take.  Entries are chained by index; a least-recently-used
  * list lets expiry stop at the first flow that is still fresh.  When
  * the table or the pool is full the caller counts a bound and gives the
  * default verdict: no flow is ever evicted early, because an evicted
@@ -24,12 +28,14 @@ struct flow_table {
 	uint32_t	*heads;		/* index + 1 */
 	uint32_t	 nheads;	/* a power of two */
 	uint32_t	 freelist;	/* index + 1, chained through hnext */
+	uint32_t	 fresh;		/* flows[fresh..max) never used */
 	uint32_t	 lru_old;	/* least recently used: index + 1 */
 	uint32_t	 lru_new;
 	uint8_t		*bufmem;
 	uint32_t	*freebufs;
 	uint32_t	 nfreebufs;
 	uint32_t	 nbufs;
+	uint32_t	 freshbufs;	/* buffers [freshbufs..nbufs) never used */
 	uint32_t	 bufsize;
 };
 
@@ -50,7 +56,6 @@ struct flow_table *
 flow_table_new(uint32_t max, uint32_t nbufs, uint32_t bufsize)
 {
 	struct flow_table	*ft;
-	uint32_t		 i;
 
 	ft = xcalloc(1, sizeof(*ft));
 	ft->max = max;
@@ -58,16 +63,10 @@ flow_table_new(uint32_t max, uint32_t nbufs, uint32_t bufsize)
 	for (ft->nheads = 1; ft->nheads < max; ft->nheads <<= 1)
 		;
 	ft->heads = xcalloc(ft->nheads, sizeof(*ft->heads));
-	for (i = 0; i < max; i++)
-		ft->flows[i].hnext = (i + 1 < max) ? i + 2 : 0;
-	ft->freelist = 1;
 	ft->nbufs = nbufs;
 	ft->bufsize = bufsize;
 	ft->bufmem = xcalloc(nbufs, bufsize);
 	ft->freebufs = xcalloc(nbufs, sizeof(*ft->freebufs));
-	for (i = 0; i < nbufs; i++)
-		ft->freebufs[i] = nbufs - 1 - i;
-	ft->nfreebufs = nbufs;
 	return (ft);
 }
 
@@ -179,12 +178,16 @@ flow_add(struct flow_table *ft, const struct tuple *t, uint64_t now,
 	uint32_t	 h;
 
 	*evicted = 0;
-	if (ft->freelist == 0) {
-		flow_remove(ft, flow_victim(ft));
-		*evicted = 1;
+	if (ft->freelist == 0 && ft->fresh < ft->max)
+		f = &ft->flows[ft->fresh++];
+	else {
+		if (ft->freelist == 0) {
+			flow_remove(ft, flow_victim(ft));
+			*evicted = 1;
+		}
+		f = &ft->flows[ft->freelist - 1];
+		ft->freelist = f->hnext;
 	}
-	f = &ft->flows[ft->freelist - 1];
-	ft->freelist = f->hnext;
 	memset(f, 0, sizeof(*f));
 	f->t = *t;
 	f->last = now;
@@ -226,12 +229,18 @@ flow_remove(struct flow_table *ft, struct flow *f)
 int
 flow_gather(struct flow_table *ft, struct flow *f)
 {
+	uint32_t	 b;
+
 	if (f->st.buf != NULL)
 		return (0);
-	if (ft->nfreebufs == 0)
+	if (ft->nfreebufs > 0)
+		b = ft->freebufs[--ft->nfreebufs];
+	else if (ft->freshbufs < ft->nbufs)
+		b = ft->freshbufs++;
+	else
 		return (-1);
-	stream_init(&f->st, ft->bufmem + (size_t)ft->freebufs[--ft->nfreebufs] *
-	    ft->bufsize, ft->bufsize, f->base);
+	stream_init(&f->st, ft->bufmem + (size_t)b * ft->bufsize, ft->bufsize,
+	    f->base);
 	return (0);
 }
 

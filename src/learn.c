@@ -33,6 +33,7 @@ struct learn {
 	uint32_t		 nheads;	/* a power of two */
 	uint32_t		 count;
 	uint32_t		 freelist;	/* index + 1, through next */
+	uint32_t		 fresh;		/* e[fresh..max) never used */
 	uint32_t		 hold_ms;
 	uint64_t		 full;		/* additions refused */
 };
@@ -60,7 +61,6 @@ struct learn *
 learn_new(uint32_t max, uint32_t hold)
 {
 	struct learn	*l = xcalloc(1, sizeof(*l));
-	uint32_t	 i;
 
 	pthread_rwlock_init(&l->lock, NULL);
 	l->max = max;
@@ -68,9 +68,8 @@ learn_new(uint32_t max, uint32_t hold)
 	for (l->nheads = 1; l->nheads < max; l->nheads <<= 1)
 		;
 	l->heads = xcalloc(l->nheads, sizeof(*l->heads));
-	for (i = 0; i < max; i++)
-		l->e[i].next = i + 1 < max ? i + 2 : 0;
-	l->freelist = max > 0 ? 1 : 0;
+	/* entries are handed out in order first: unused ones cost no page */
+	l->freelist = 0;
 	l->hold_ms = hold * 1000;
 	return (l);
 }
@@ -121,7 +120,7 @@ expire_locked(struct learn *l, uint64_t now)
 	size_t		 n = 0;
 	uint32_t	 i;
 
-	for (i = 0; i < l->max; i++)
+	for (i = 0; i < l->fresh; i++)
 		if (l->e[i].used && l->e[i].info.expires <= now) {
 			unlink_entry(l, &l->e[i]);
 			n++;
@@ -146,15 +145,18 @@ learn_add(struct learn *l, const struct addr *a, uint32_t ttl,
 
 	pthread_rwlock_wrlock(&l->lock);
 	if ((e = find(l, a)) == NULL) {
-		if (l->freelist == 0)
+		if (l->freelist == 0 && l->fresh == l->max)
 			expire_locked(l, now);
-		if ((i = l->freelist) == 0) {
+		if ((i = l->freelist) != 0)
+			l->freelist = l->e[i - 1].next;
+		else if (l->fresh < l->max)
+			i = ++l->fresh;
+		else {
 			l->full++;
 			rc = -1;
 			goto out;
 		}
 		e = &l->e[i - 1];
-		l->freelist = e->next;
 		memset(e, 0, sizeof(*e));
 		e->a = *a;
 		e->used = 1;

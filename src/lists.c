@@ -15,6 +15,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#ifdef HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +94,7 @@ static void	parse_text(struct lparse *, const char *, size_t);
 static void	parse_native(struct lparse *, char **, int);
 static void	parse_hosts(struct lparse *, char **, int);
 static void	parse_adblock(struct lparse *, char *);
+static int	parse_plain_name(struct lparse *, char *, size_t);
 static void	parse_line(struct lparse *, char *, size_t);
 static int	split(char *, char **, int);
 static int	is_sink(const char *);
@@ -434,6 +438,37 @@ split(char *s, char **tok, int max)
 	}
 }
 
+/*
+ * The line most lists are made of: one name and nothing else.  It takes
+ * no splitting, no comment search and no second look: when the line
+ * holds no blank, '#', CR or NUL, starts with a letter that opens no
+ * other form ('a' and 'e' may be "allow" and "exact"), is no longer
+ * than LISTS_LINEMAX and the list's format takes plain names, it is
+ * added here, as parse_line() would add it.  Returns 0 for any other
+ * line, which parse_line() then reads the long way.
+ */
+static int
+parse_plain_name(struct lparse *p, char *s, size_t len)
+{
+	static const unsigned char stop[256] = {
+		[0] = 1, [' '] = 1, ['\t'] = 1, ['\r'] = 1, ['#'] = 1
+	};
+	enum list_format	 f = p->l->format;
+	unsigned char		 c = len > 0 ? (unsigned char)s[0] : 0;
+	size_t			 i;
+
+	if (len > LISTS_LINEMAX || (f != FORMAT_AUTO && f != FORMAT_NATIVE &&
+	    f != FORMAT_DOMAINS) || c == 'a' || c == 'e' ||
+	    (unsigned)((c | 0x20) - 'a') >= 26)
+		return (0);
+	for (i = 0; i < len; i++)
+		if (stop[(unsigned char)s[i]])
+			return (0);
+	s[len] = '\0';
+	add_rule(p, s, len, MATCH_SUFFIX, MATCH_BLOCK);
+	return (1);
+}
+
 /* One line, without its newline; s[len] is writable. */
 static void
 parse_line(struct lparse *p, char *s, size_t len)
@@ -441,8 +476,10 @@ parse_line(struct lparse *p, char *s, size_t len)
 	enum list_format	 f = p->l->format;
 	enum form		 form;
 	char			*tok[64], *hash;
-	int			 ntok;
+	int			 ntok = 0;
 
+	if (parse_plain_name(p, s, len))
+		return;
 	if (memchr(s, '\0', len) != NULL) {
 		lp_error(p, "NUL byte in line");
 		return;
@@ -489,8 +526,8 @@ parse_line(struct lparse *p, char *s, size_t len)
 		}
 		if (looks_like_address(tok[0], ntok))
 			form = FORM_HOSTS;
-		else if (strcmp(tok[0], "allow") == 0 ||
-		    strcmp(tok[0], "exact") == 0)
+		else if ((tok[0][0] == 'a' && strcmp(tok[0], "allow") == 0) ||
+		    (tok[0][0] == 'e' && strcmp(tok[0], "exact") == 0))
 			form = FORM_NATIVE;
 		else
 			form = FORM_NAME;
@@ -527,13 +564,11 @@ parse_line(struct lparse *p, char *s, size_t len)
 
 /* Every line of buf[0..len); buf[len] must be writable. */
 static void
-parse_text(struct lparse *p, const char *buf, size_t len)
+parse_lines(struct lparse *p, char *buf, size_t len)
 {
 	char	*line, *nl, *end;
 
-	if (p->diag == NULL)
-		p->diag = diag_log;
-	line = (char *)buf;
+	line = buf;
 	end = line + len;
 	while (line < end) {
 		p->line++;
@@ -542,14 +577,49 @@ parse_text(struct lparse *p, const char *buf, size_t len)
 		parse_line(p, line, (size_t)(nl - line));
 		line = nl + 1;
 	}
-	if (p->shown > LISTS_SHOWMAX) {
-		char	 msg[512];
+}
 
-		snprintf(msg, sizeof(msg), "%s: %zu more message%s not shown",
-		    p->l->path, p->shown - LISTS_SHOWMAX,
-		    p->shown - LISTS_SHOWMAX == 1 ? "" : "s");
-		p->diag(msg, p->arg);
-	}
+/* file_lines() hands over a block of lines. */
+static void
+parse_block(char *buf, size_t len, void *arg)
+{
+	parse_lines(arg, buf, len);
+}
+
+/* After the last line: say how many messages were not shown. */
+static void
+parse_done(struct lparse *p)
+{
+	char	 msg[512];
+
+	if (p->shown <= LISTS_SHOWMAX)
+		return;
+	snprintf(msg, sizeof(msg), "%s: %zu more message%s not shown",
+	    p->l->path, p->shown - LISTS_SHOWMAX,
+	    p->shown - LISTS_SHOWMAX == 1 ? "" : "s");
+	p->diag(msg, p->arg);
+}
+
+static void
+parse_text(struct lparse *p, const char *buf, size_t len)
+{
+	parse_lines(p, (char *)buf, len);
+	parse_done(p);
+}
+
+static void
+parse_init(struct lparse *p, struct lists *ls, struct match_builder *b,
+    struct cidr_builder *cb, struct list *l, unsigned idx,
+    lists_diag_cb diag, void *arg)
+{
+	memset(p, 0, sizeof(*p));
+	p->b = b;
+	p->cb = cb;
+	p->ls = ls;
+	p->l = l;
+	p->idx = idx;
+	p->diag = diag != NULL ? diag : diag_log;
+	p->arg = arg;
 }
 
 /*
@@ -563,14 +633,7 @@ parse_list_text(struct lists *ls, struct match_builder *b,
 {
 	struct lparse	 p;
 
-	memset(&p, 0, sizeof(p));
-	p.b = b;
-	p.cb = cb;
-	p.ls = ls;
-	p.l = l;
-	p.idx = idx;
-	p.diag = diag;
-	p.arg = arg;
+	parse_init(&p, ls, b, cb, l, idx, diag, arg);
 	parse_text(&p, buf, len);
 	return ((int)l->errors);
 }
@@ -624,22 +687,23 @@ load_one(struct lists *ls, struct match_builder *b, struct cidr_builder *cb,
     lists_diag_cb diag, void *arg)
 {
 	struct list	*l = &ls->list[idx];
-	char		*buf, msg[512];
-	size_t		 len;
+	struct lparse	 p;
+	char		 msg[512];
 
 	l->name = xstrdup(cl->name);
 	l->path = conf_list_path(conf, cl);
 	l->format = cl->format;
 	l->lenient = cl->lenient;
 	l->action = cl->action;
-	if ((buf = file_read(l->path, LISTS_MAXSIZE, &len)) == NULL) {
+	/* a block at a time: a big list is never held whole (file.c) */
+	parse_init(&p, ls, b, cl->format == FORMAT_CIDR ? cb : NULL, l, idx,
+	    diag, arg);
+	if (file_lines(l->path, LISTS_MAXSIZE, parse_block, &p) == -1) {
 		snprintf(msg, sizeof(msg), "%s: %s", l->path, strerror(errno));
 		diag(msg, arg);
 		return (-1);
 	}
-	parse_list_text(ls, b, cl->format == FORMAT_CIDR ? cb : NULL, l, idx,
-	    buf, len, diag, arg);
-	free(buf);
+	parse_done(&p);
 	if (l->errors == 0)
 		return (0);
 	if (l->lenient)
@@ -855,4 +919,13 @@ lists_unref(struct lists *ls)
 	cidr_free(ls->ipset);
 	match_unref(ls->match);
 	free(ls);
+#ifdef HAVE_MALLOC_TRIM
+	/*
+	 * The compiled set was one mapping and is gone already; what the
+	 * loader left in the heap (metadata, names to look up, the small
+	 * lists' tables) is given back too, so that a router's resident
+	 * size after any number of reloads is that of one set.
+	 */
+	malloc_trim(0);
+#endif
 }

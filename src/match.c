@@ -22,6 +22,19 @@
  * any is probed, so the cache misses of those the filter lets through
  * overlap.
  *
+ * Memory.  A compiled set lives in one anonymous mapping of its own
+ * (table, then filter), given back whole by munmap() when the set is
+ * freed: nothing of it stays in the allocator's heap, where a freed
+ * 12 MB set would otherwise sit as fragments that the next set does
+ * not fit, and a router would pay for every reload with a set's worth
+ * of memory that never returns.  The builder's rules are in a mapping
+ * of their own too, grown with mremap() (no copy, no second array),
+ * sorted in place (no scratch array as large as the rules), and given
+ * back from the front while the table is filled: the rules are in
+ * bucket order, so the part already inserted is never read again.  A
+ * reload's peak is thus the live set plus about the larger of the new
+ * rules (16 bytes each) and the new set, not the sum of four arrays.
+ *
  * False matches.  Two names share a fingerprint and a bucket with odds
  * near 2^-46 per probe; with a random seed per set they cannot be
  * aimed at.  That is far below any other error in the system.
@@ -49,6 +62,8 @@
 #define FILTER_NAMES_PER_WORD	8	/* 8 bits a name: about 3% false hits */
 #define RADIX_MIN	65536	/* rules; fewer go to qsort() */
 #define HUGE_PAGE	((size_t)2 * 1024 * 1024)
+#define RULES_MIN	4096	/* rules in a builder's first mapping */
+#define RELEASE_STEP	((size_t)256 * 1024)	/* bytes of used rules */
 
 #define INFO_EXACT	0x0001
 #define INFO_ALLOW	0x0002
@@ -69,17 +84,20 @@ struct match {
 	uint64_t	*filter;	/* blocked Bloom filter, a word a name */
 	uint32_t	 nwords;
 	size_t		 count;
+	void		*map;		/* buckets and filter, one mapping */
+	size_t		 mapsize;
 };
 
+/* 14 bytes, not 16: a million of them are a reload's largest cost. */
 struct build_rule {
 	uint64_t	 hash;
 	uint32_t	 tag;
 	uint16_t	 info;
-};
+} __attribute__((__packed__));
 
 struct match_builder {
 	uint64_t		 seed;
-	struct build_rule	*rules;
+	struct build_rule	*rules;		/* a mapping of cap rules */
 	size_t			 nrules;
 	size_t			 cap;
 };
@@ -88,9 +106,14 @@ static uint64_t	match_seed(void);
 static int	hash_levels(uint64_t, const char *, size_t, uint64_t *,
 		    uint16_t *);
 static int	rule_cmp(const void *, const void *);
+static void	rules_insertion(struct build_rule *, size_t);
+static void	rules_flag(struct build_rule *, size_t, int);
 static void	rules_sort(struct build_rule *, size_t);
 static size_t	builder_dedup(struct match_builder *, match_dup_cb, void *);
-static struct bucket *table_alloc(size_t);
+static void	*map_alloc(size_t, size_t *);
+static void	map_huge(void *, size_t);
+static void	rules_grow(struct match_builder *);
+static void	rules_release(struct match_builder *, size_t, size_t *);
 static void	table_insert(struct match *, uint64_t, uint16_t);
 static int	probe(const struct match *, uint64_t, int, uint16_t *);
 static int	lookup(const struct match *, const char *, size_t, int,
@@ -114,13 +137,16 @@ bucket_of(const struct match *m, uint64_t h)
 }
 
 /*
- * The filter word for a hash and the three bits it sets there, from a
- * remix of the hash so they are independent of bucket and fingerprint.
+ * The filter word for a stored fingerprint (fingerprint() below) and
+ * the three bits it sets there, from a remix of it: independent of the
+ * bucket (the hash's top bits), and made from what the table keeps, so
+ * that the filter is filled from the finished table once the rules'
+ * memory is given back.
  */
 static inline uint64_t
-filter_bits(uint64_t h, uint32_t nwords, uint32_t *word)
+filter_bits(uint64_t fp, uint32_t nwords, uint32_t *word)
 {
-	uint64_t	 g = (h ^ (h >> 31)) * 0x9e3779b97f4a7c15ULL;
+	uint64_t	 g = fmix64(fp);
 
 	*word = (uint32_t)(((g >> 32) * (uint64_t)nwords) >> 32);
 	return ((1ULL << (g & 63)) | (1ULL << ((g >> 6) & 63)) |
@@ -243,10 +269,8 @@ match_builder_add(struct match_builder *b, const char *name, size_t len,
 	if (list >= MATCH_LISTMAX || len == 0 || len > NAME_MAXLEN)
 		return (-1);
 	n = hash_levels(b->seed, name, len, hs, off);
-	if (b->nrules == b->cap) {
-		b->cap = b->cap ? b->cap * 2 : 1024;
-		b->rules = xreallocarray(b->rules, b->cap, sizeof(*b->rules));
-	}
+	if (b->nrules == b->cap)
+		rules_grow(b);
 	r = &b->rules[b->nrules++];
 	r->hash = hs[n - 1];
 	r->tag = tag;
@@ -282,70 +306,84 @@ rule_cmp(const void *va, const void *vb)
 	return (0);
 }
 
+/* Finish a short run of rules by insertion with the full comparison. */
+static void
+rules_insertion(struct build_rule *r, size_t n)
+{
+	struct build_rule	 t;
+	size_t			 i, j;
+
+	for (i = 1; i < n; i++) {
+		t = r[i];
+		for (j = i; j > 0 && rule_cmp(&r[j - 1], &t) > 0; j--)
+			r[j] = r[j - 1];
+		r[j] = t;
+	}
+}
+
 /*
- * Sort rules into rule_cmp() order.  A radix sort on the top 32 bits
- * of the hash (two 16-bit passes) puts them in bucket order in linear
- * time; the rare runs that share those bits are then finished by
- * insertion with the full comparison.  A million rules sort in a
- * fraction of what qsort() takes; small sets (most lists) are not worth
- * the 512 KiB of counters.
+ * One level of an in-place radix sort (American flag sort) on the byte
+ * of the hash at shift: count, then follow each cycle, putting the rule
+ * in hand where its bin goes next.  256 bins keep the positions being
+ * written few enough to stay in cache.  The top two bytes put the rules
+ * in bucket order; each bin then (a dozen rules for a million) is
+ * finished by insertion, or by qsort() when a name repeated many times
+ * makes it long.
+ */
+static void
+rules_flag(struct build_rule *r, size_t n, int shift)
+{
+	struct build_rule	 t, u;
+	size_t			 start[257], next[256], i, k, j, c, sum;
+
+	memset(start, 0, sizeof(start));
+	for (i = 0; i < n; i++)
+		start[(r[i].hash >> shift) & 0xff]++;
+	for (sum = 0, k = 0; k < 256; k++) {
+		c = start[k];
+		start[k] = next[k] = sum;
+		sum += c;
+	}
+	start[256] = n;
+	for (k = 0; k < 256; k++) {
+		while (next[k] < start[k + 1]) {
+			t = r[next[k]];
+			while ((j = (size_t)((t.hash >> shift) & 0xff)) != k) {
+				u = r[next[j]];
+				r[next[j]++] = t;
+				t = u;
+			}
+			r[next[k]++] = t;
+		}
+	}
+	for (k = 0; k < 256; k++) {
+		c = start[k + 1] - start[k];
+		if (c < 2)
+			continue;
+		if (shift > 48 && c > 16)
+			rules_flag(r + start[k], c, shift - 8);
+		else if (c > 16)
+			qsort(r + start[k], c, sizeof(*r), rule_cmp);
+		else
+			rules_insertion(r + start[k], c);
+	}
+}
+
+/*
+ * Sort rules into rule_cmp() order, in place: no scratch array as
+ * large as the rules (see Memory above).  Small sets (most lists) go
+ * to qsort().
  */
 static void
 rules_sort(struct build_rule *r, size_t n)
 {
-	struct build_rule	*tmp, *src = r, *dst, t;
-	size_t			*count, i, j, sum, k;
-	int			 pass;
-
 	if (n < 2)
 		return;
 	if (n < RADIX_MIN) {
 		qsort(r, n, sizeof(*r), rule_cmp);
 		return;
 	}
-	tmp = xreallocarray(NULL, n, sizeof(*tmp));
-	count = xcalloc(65536, sizeof(*count));
-	dst = tmp;
-	for (pass = 0; pass < 2; pass++) {
-		int	 shift = 32 + 16 * pass;
-
-		memset(count, 0, 65536 * sizeof(*count));
-		for (i = 0; i < n; i++)
-			count[(src[i].hash >> shift) & 0xffff]++;
-		for (sum = 0, k = 0; k < 65536; k++) {
-			size_t	 c = count[k];
-
-			count[k] = sum;
-			sum += c;
-		}
-		for (i = 0; i < n; i++)
-			dst[count[(src[i].hash >> shift) & 0xffff]++] = src[i];
-		dst = src;
-		src = (src == r) ? tmp : r;
-	}
-	/*
-	 * Two passes: the rules are back in r.  Finish each run sharing
-	 * the top 32 bits; only a name repeated many times makes a long
-	 * one, and qsort() keeps that from going quadratic.
-	 */
-	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && (r[j].hash >> 32) ==
-		    (r[i].hash >> 32); j++)
-			;
-		if (j - i > 16) {
-			qsort(r + i, j - i, sizeof(*r), rule_cmp);
-			continue;
-		}
-		for (k = i + 1; k < j; k++) {
-			t = r[k];
-			for (sum = k; sum > i && rule_cmp(&r[sum - 1], &t) > 0;
-			    sum--)
-				r[sum] = r[sum - 1];
-			r[sum] = t;
-		}
-	}
-	free(count);
-	free(tmp);
+	rules_flag(r, n, 56);
 }
 
 /*
@@ -407,28 +445,98 @@ table_insert(struct match *m, uint64_t h, uint16_t info)
 }
 
 /*
- * Memory for the table.  A large table is aligned to 2 MiB and offered
- * to transparent huge pages: lookups land on random buckets, and with
- * 4 KiB pages nearly every one would also miss the TLB.
+ * An anonymous mapping of at least size bytes, zero-filled by the
+ * kernel (its pages cost nothing until written); *mapsize says how
+ * much to unmap.  One of 2 MiB or more starts on a 2 MiB boundary, so
+ * that map_huge() can give its table huge pages once it is filled.
  */
-static struct bucket *
-table_alloc(size_t size)
+static void *
+map_alloc(size_t size, size_t *mapsize)
 {
-	size_t	 align = sizeof(struct bucket);
+	size_t	 page = (size_t)sysconf(_SC_PAGESIZE), lead, span;
+	uint8_t	*p;
+
+	size = (size + page - 1) & ~(page - 1);
+	span = size < HUGE_PAGE ? size : size + HUGE_PAGE;
+	p = mmap(NULL, span, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		fatal("%s: %zu bytes", __func__, size);
+	if (span > size) {
+		lead = (HUGE_PAGE - ((uintptr_t)p & (HUGE_PAGE - 1))) &
+		    (HUGE_PAGE - 1);
+		if (lead > 0)
+			(void)munmap(p, lead);
+		(void)munmap(p + lead + size, span - lead - size);
+		p += lead;
+	}
+	*mapsize = size;
+	return (p);
+}
+
+/*
+ * Offer the whole 2 MiB stretches of a filled table to transparent huge
+ * pages: lookups land on random buckets, and with 4 KiB pages nearly
+ * every one would also miss the TLB.  Only now: a build that faulted
+ * in 2 MiB at a time would hold more beside its rules, and the rules
+ * are what a reload's peak is made of.  MADV_COLLAPSE (Linux 6.1)
+ * makes the huge pages at once; elsewhere khugepaged does, later.
+ */
+static void
+map_huge(void *p, size_t size)
+{
+	size &= ~(HUGE_PAGE - 1);
+	if (size == 0)
+		return;
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, size, MADV_HUGEPAGE);
+#endif
+#ifdef MADV_COLLAPSE
+	(void)madvise(p, size, MADV_COLLAPSE);
+#endif
+}
+
+/*
+ * Room for more rules: the first mapping holds RULES_MIN, each next
+ * one twice as many, moved by the kernel's page tables, not copied.
+ */
+static void
+rules_grow(struct match_builder *b)
+{
+	size_t	 cap = b->cap ? b->cap * 2 : RULES_MIN;
+	size_t	 size = cap * sizeof(*b->rules);
 	void	*p;
 
-	if (size >= HUGE_PAGE) {
-		align = HUGE_PAGE;
-		size = (size + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
-	}
-	if (posix_memalign(&p, align, size) != 0)
+	if (cap > SIZE_MAX / 2 / sizeof(*b->rules))
+		fatalx("%s: too many rules", __func__);
+	if (b->rules == NULL)
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	else
+		p = mremap(b->rules, b->cap * sizeof(*b->rules), size,
+		    MREMAP_MAYMOVE);
+	if (p == MAP_FAILED)
 		fatal("%s: %zu bytes", __func__, size);
-#ifdef MADV_HUGEPAGE
-	if (align == HUGE_PAGE)
-		(void)madvise(p, size, MADV_HUGEPAGE);
-#endif
-	memset(p, 0, size);
-	return (p);
+	b->rules = p;
+	b->cap = cap;
+}
+
+/*
+ * Give back the pages of rules[*done .. upto) once a step's worth is
+ * behind the table build: they are never read again.
+ */
+static void
+rules_release(struct match_builder *b, size_t upto, size_t *done)
+{
+	size_t	 page = (size_t)sysconf(_SC_PAGESIZE);
+	uintptr_t from, to;
+
+	from = ((uintptr_t)(b->rules + *done) + page - 1) & ~(page - 1);
+	to = (uintptr_t)(b->rules + upto) & ~(page - 1);
+	if (to < from + RELEASE_STEP)
+		return;
+	(void)madvise((void *)from, to - from, MADV_DONTNEED);
+	*done = upto;
 }
 
 /* Compile the rules into a set; the builder is consumed. */
@@ -436,9 +544,10 @@ struct match *
 match_builder_finish(struct match_builder *b, match_dup_cb cb, void *arg)
 {
 	struct match	*m;
-	size_t		 i, kept, nb;
-	uint64_t	 bits;
+	size_t		 i, kept, nb, tsize, released = 0;
+	uint64_t	 bits, fp;
 	uint32_t	 w;
+	uint8_t		*p;
 
 	kept = builder_dedup(b, cb, arg);
 	m = xcalloc(1, sizeof(*m));
@@ -451,18 +560,37 @@ match_builder_finish(struct match_builder *b, match_dup_cb cb, void *arg)
 	if (nb > UINT32_MAX / 2)
 		fatalx("%s: %zu rules are too many", __func__, kept);
 	m->nbuckets = (uint32_t)nb;
-	m->buckets = table_alloc(nb * sizeof(struct bucket));
 	m->nwords = (uint32_t)((kept + FILTER_NAMES_PER_WORD - 1) /
 	    FILTER_NAMES_PER_WORD);
 	if (m->nwords == 0)
 		m->nwords = 1;
-	m->filter = xcalloc(m->nwords, sizeof(*m->filter));
+	tsize = nb * sizeof(struct bucket);
+	p = map_alloc(tsize + (size_t)m->nwords * sizeof(*m->filter),
+	    &m->mapsize);
+	m->map = p;
+	m->buckets = (struct bucket *)p;
+	m->filter = (uint64_t *)(p + tsize);
+	/*
+	 * The table in bucket order while the rules behind it are given
+	 * back (they shrink faster than the table grows); then, with the
+	 * rules gone, the filter (a byte a rule, written all over) from
+	 * the table's fingerprints.
+	 */
 	for (i = 0; i < kept; i++) {
 		table_insert(m, b->rules[i].hash, b->rules[i].info);
-		bits = filter_bits(b->rules[i].hash, m->nwords, &w);
-		m->filter[w] |= bits;
+		if ((i & 0x3fff) == 0x3fff)
+			rules_release(b, i + 1, &released);
 	}
 	match_builder_free(b);
+	for (i = 0; i < (size_t)m->nbuckets * BUCKET_SLOTS; i++) {
+		fp = m->buckets[i / BUCKET_SLOTS].slot[i % BUCKET_SLOTS] &
+		    FP_MASK;
+		if (fp == 0)
+			continue;
+		bits = filter_bits(fp, m->nwords, &w);
+		m->filter[w] |= bits;
+	}
+	map_huge(m->buckets, tsize);
 	return (m);
 }
 
@@ -471,7 +599,8 @@ match_builder_free(struct match_builder *b)
 {
 	if (b == NULL)
 		return;
-	free(b->rules);
+	if (b->rules != NULL)
+		(void)munmap(b->rules, b->cap * sizeof(*b->rules));
 	free(b);
 }
 
@@ -539,7 +668,7 @@ lookup(const struct match *m, const char *name, size_t len, int below,
 	for (i = n - 1; i >= 0 && i >= n - PREFETCH_LEVELS; i--)
 		__builtin_prefetch(&m->buckets[bucket_of(m, hs[i])]);
 	for (i = n - 1; i >= 0; i--) {
-		bits = filter_bits(hs[i], m->nwords, &w);
+		bits = filter_bits(fingerprint(hs[i]), m->nwords, &w);
 		if ((m->filter[w] & bits) != bits)
 			continue;	/* surely no rule for this suffix */
 		if (!probe(m, hs[i], i == n - 1 && !below, &info))
@@ -593,8 +722,7 @@ match_count(const struct match *m)
 size_t
 match_memsize(const struct match *m)
 {
-	return (sizeof(*m) + (size_t)m->nbuckets * sizeof(struct bucket) +
-	    (size_t)m->nwords * sizeof(*m->filter));
+	return (sizeof(*m) + m->mapsize);
 }
 
 struct match *
@@ -612,7 +740,6 @@ match_unref(struct match *m)
 		return;
 	if (atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) != 1)
 		return;
-	free(m->buckets);
-	free(m->filter);
+	(void)munmap(m->map, m->mapsize);
 	free(m);
 }

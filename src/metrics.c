@@ -52,6 +52,7 @@ static void	add_side(struct evbuffer *, const struct view *);
 static void	counter_family(struct evbuffer *, const char *, const char *,
 		    const char *);
 static void	add_stats(struct evbuffer *, const struct stats *);
+static void	add_latency(struct evbuffer *, const struct stats *);
 static void	add_lists(struct evbuffer *, const struct view *);
 static void	add_queues(struct evbuffer *, const struct view *);
 
@@ -300,6 +301,32 @@ flows:
 		    d->workers[i]->num, flows[i]);
 }
 
+/*
+ * The verdict latency (stats.h) as a Prometheus histogram in seconds:
+ * cumulative buckets, +Inf, sum and count.
+ */
+static void
+add_latency(struct evbuffer *b, const struct stats *s)
+{
+	static const char name[] = "embargo_verdict_latency_seconds";
+	uint64_t	 cum = 0;
+	int		 k;
+
+	counter_family(b, name, "histogram", "Time from the daemon's "
+	    "receipt of a packet to the sending of its verdict.");
+	for (k = 0; k < STATS_LAT_BUCKETS - 1; k++) {
+		cum += atomic_load(&s->lat[k]);
+		evbuffer_add_printf(b, "%s_bucket{le=\"%g\"} %" PRIu64 "\n",
+		    name, (double)stats_lat_bound_ns[k] / 1e9, cum);
+	}
+	cum += atomic_load(&s->lat[k]);
+	evbuffer_add_printf(b, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name,
+	    cum);
+	evbuffer_add_printf(b, "%s_sum %.9f\n", name,
+	    (double)atomic_load(&s->lat_sum_ns) / 1e9);
+	evbuffer_add_printf(b, "%s_count %" PRIu64 "\n", name, cum);
+}
+
 /* Each side path's connections, by what became of them. */
 static void
 add_side(struct evbuffer *b, const struct view *v)
@@ -380,6 +407,7 @@ serve(void *arg, char *req, size_t len, struct evbuffer *out)
 	evbuffer_add_printf(b, "embargo_start_time_seconds %lld\n",
 	    (long long)d->started);
 	add_stats(b, &sum);
+	add_latency(b, &sum);
 	add_lists(b, d);
 	add_queues(b, d);
 	add_side(b, d);

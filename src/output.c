@@ -24,6 +24,7 @@ static void	text_top_table(struct evbuffer *, const char *, const char *,
 static void	text_flows(struct evbuffer *, const struct flows_result *);
 static void	text_test(struct evbuffer *, const struct test_result *);
 static void	text_safety(struct evbuffer *, const struct stats *);
+static void	text_latency(struct evbuffer *, const struct stats *);
 static void	text_reload(struct evbuffer *, const struct reload_result *);
 static void	text_reopen(struct evbuffer *, int);
 static void	text_error(struct evbuffer *, const char *);
@@ -132,6 +133,42 @@ text_stats(struct evbuffer *b, const struct stats_result *r)
 		evbuffer_add_printf(b, "%-22s %" PRIu64 "\n",
 		    stats_name((enum stats_id)k),
 		    stats_get(r->sum, (enum stats_id)k));
+	text_latency(b, r->sum);
+}
+
+/*
+ * The verdict latency histogram (stats.h), summed over the queues:
+ * count and mean, the buckets p50 and p99 fall under, and each bucket
+ * with the samples at or below it.
+ */
+static void
+text_latency(struct evbuffer *b, const struct stats *s)
+{
+	uint64_t	 n = stats_lat_count(s), cum = 0, q;
+	double		 sum = (double)atomic_load(&s->lat_sum_ns) / 1e9;
+	int		 k;
+
+	evbuffer_add_printf(b, "%-22s %" PRIu64 " packets, %.3f us on "
+	    "average\n", "verdict_latency", n, n ? sum * 1e6 / (double)n : 0.0);
+	for (k = 0; k < 2; k++) {
+		q = stats_lat_quantile_ns(s, k == 0 ? 0.5 : 0.99);
+		if (q == UINT64_MAX)
+			evbuffer_add_printf(b, "  p%-19d > %g us\n",
+			    k == 0 ? 50 : 99, (double)stats_lat_bound_ns[
+			    STATS_LAT_BUCKETS - 2] / 1e3);
+		else
+			evbuffer_add_printf(b, "  p%-19d <= %g us\n",
+			    k == 0 ? 50 : 99, (double)q / 1e3);
+	}
+	for (k = 0; k < STATS_LAT_BUCKETS; k++) {
+		cum += atomic_load(&s->lat[k]);
+		if (k < STATS_LAT_BUCKETS - 1)
+			evbuffer_add_printf(b, "  le %-6g us %12" PRIu64 "\n",
+			    (double)stats_lat_bound_ns[k] / 1e3, cum);
+		else
+			evbuffer_add_printf(b, "  le +Inf      %12" PRIu64 "\n",
+			    cum);
+	}
 }
 
 static void

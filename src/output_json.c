@@ -15,6 +15,7 @@
 #include "stats.h"
 #include "top.h"
 
+static void	js_latency(struct evbuffer *, const struct stats *);
 static void	js_str(struct evbuffer *, const char *);
 static void	js_status(struct evbuffer *, const struct status_result *);
 static void	js_queue(struct evbuffer *, const struct status_queue *);
@@ -171,7 +172,39 @@ js_stats(struct evbuffer *b, const struct stats_result *r)
 		evbuffer_add_printf(b, "%s\"%u\":", i ? "," : "", r->num[i]);
 		js_counters(b, r->queue[i]);
 	}
-	evbuffer_add_printf(b, "}}\n");
+	evbuffer_add_printf(b, "}");
+	js_latency(b, r->sum);
+	evbuffer_add_printf(b, "}\n");
+}
+
+/* The verdict latency histogram: count, sum, p50/p99 bounds, buckets. */
+static void
+js_latency(struct evbuffer *b, const struct stats *s)
+{
+	uint64_t	 n = stats_lat_count(s), cum = 0, q;
+	int		 k;
+
+	evbuffer_add_printf(b, ",\"verdict_latency\":{\"count\":%" PRIu64
+	    ",\"sum_seconds\":%.9f", n,
+	    (double)atomic_load(&s->lat_sum_ns) / 1e9);
+	for (k = 0; k < 2; k++) {
+		q = stats_lat_quantile_ns(s, k == 0 ? 0.5 : 0.99);
+		if (q == UINT64_MAX)
+			evbuffer_add_printf(b, ",\"p%d_le_seconds\":\"+Inf\"",
+			    k == 0 ? 50 : 99);
+		else
+			evbuffer_add_printf(b, ",\"p%d_le_seconds\":%g",
+			    k == 0 ? 50 : 99, (double)q / 1e9);
+	}
+	evbuffer_add_printf(b, ",\"buckets\":{");
+	for (k = 0; k < STATS_LAT_BUCKETS; k++) {
+		cum += atomic_load(&s->lat[k]);
+		if (k < STATS_LAT_BUCKETS - 1)
+			evbuffer_add_printf(b, "%s\"%g\":%" PRIu64, k ? "," : "",
+			    (double)stats_lat_bound_ns[k] / 1e9, cum);
+		else
+			evbuffer_add_printf(b, ",\"+Inf\":%" PRIu64 "}}", cum);
+	}
 }
 
 static void

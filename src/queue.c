@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libmnl/libmnl.h>
@@ -265,6 +266,16 @@ queue_dispatch(struct queue *q, const uint8_t *buf, size_t len, queue_cb cb,
 	return (count);
 }
 
+/* CLOCK_MONOTONIC in nanoseconds: receipt and verdict times. */
+uint64_t
+queue_now_ns(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec);
+}
+
 /*
  * Read one datagram and hand each packet in it to cb.  Returns the
  * number of packets, 0 when the socket is empty, -1 on an error (which
@@ -286,6 +297,7 @@ queue_read(struct queue *q, queue_cb cb, void *arg)
 		    STAT_RECV_ERRORS);
 		return (-1);
 	}
+	q->rx_ns = queue_now_ns();
 	return (queue_dispatch(q, q->rx, (size_t)n, cb, arg));
 }
 

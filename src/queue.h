@@ -43,6 +43,7 @@ struct queue {
 	uint32_t		 block;
 	int			 accept;	/* verdict accept: no NF_REPEAT */
 	uint32_t		 last_id;
+	uint64_t		 rx_ns;		/* when the last recv() returned */
 	struct stats		*stats;
 	uint64_t		 sent[QUEUE_SENT_MAX];	/* see queue_returned() */
 	unsigned		 nsent;
@@ -63,6 +64,7 @@ int	 queue_open(struct queue *, unsigned, const struct conf *,
 	    struct stats *);
 void	 queue_close(struct queue *);
 int	 queue_fd(const struct queue *);
+uint64_t queue_now_ns(void);
 int	 queue_read(struct queue *, queue_cb, void *);
 int	 queue_dispatch(struct queue *, const uint8_t *, size_t, queue_cb,
 	    void *);

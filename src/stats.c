@@ -66,6 +66,16 @@ static const char *stat_names[STAT_MAX] = {
 	[STAT_QUIC_BLOCKED] = "quic_blocked",
 };
 
+/*
+ * Bucket bounds: a verdict takes microseconds when all is well, a
+ * batch bound (hold-ms, 50 ms by default) or a stall shows up at the
+ * top; the open bucket past 500 ms catches the rest.
+ */
+const uint64_t	 stats_lat_bound_ns[STATS_LAT_BUCKETS - 1] = {
+	5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000,
+	2500000, 5000000, 10000000, 50000000, 100000000, 500000000
+};
+
 uint64_t
 stats_get(const struct stats *s, enum stats_id k)
 {
@@ -80,6 +90,49 @@ stats_sum(struct stats *sum, const struct stats *s)
 
 	for (k = 0; k < STAT_MAX; k++)
 		stats_add(sum, (enum stats_id)k, stats_get(s, (enum stats_id)k));
+	for (k = 0; k < STATS_LAT_BUCKETS; k++)
+		atomic_store_explicit(&sum->lat[k], atomic_load_explicit(
+		    &sum->lat[k], memory_order_relaxed) + atomic_load_explicit(
+		    &s->lat[k], memory_order_relaxed), memory_order_relaxed);
+	atomic_store_explicit(&sum->lat_sum_ns, atomic_load_explicit(
+	    &sum->lat_sum_ns, memory_order_relaxed) + atomic_load_explicit(
+	    &s->lat_sum_ns, memory_order_relaxed), memory_order_relaxed);
+}
+
+/* How many latency samples there are. */
+uint64_t
+stats_lat_count(const struct stats *s)
+{
+	uint64_t	 n = 0;
+	int		 k;
+
+	for (k = 0; k < STATS_LAT_BUCKETS; k++)
+		n += atomic_load_explicit(&s->lat[k], memory_order_relaxed);
+	return (n);
+}
+
+/*
+ * The upper bound of the bucket holding quantile q (0 < q <= 1) of the
+ * samples: "p99 is at most this".  0 without samples; UINT64_MAX when
+ * it falls in the open bucket.
+ */
+uint64_t
+stats_lat_quantile_ns(const struct stats *s, double q)
+{
+	uint64_t	 n = stats_lat_count(s), seen = 0, want;
+	int		 k;
+
+	if (n == 0)
+		return (0);
+	want = (uint64_t)(q * (double)n + 0.999999);
+	if (want == 0)
+		want = 1;
+	for (k = 0; k < STATS_LAT_BUCKETS - 1; k++) {
+		seen += atomic_load_explicit(&s->lat[k], memory_order_relaxed);
+		if (seen >= want)
+			return (stats_lat_bound_ns[k]);
+	}
+	return (UINT64_MAX);
 }
 
 const char *

@@ -68,9 +68,21 @@ enum stats_id {
 	STAT_MAX
 };
 
+/*
+ * The verdict latency: how long a packet spent in the daemon, from the
+ * recv() that handed it over to the sendmsg() of its verdict, in fixed
+ * buckets (upper bounds in stats_lat_bound_ns[], the last one open).
+ * Buckets are not cumulative here; the metrics and embargoctl add up.
+ */
+#define STATS_LAT_BUCKETS	15	/* 14 bounds and +Inf */
+
 struct stats {
 	_Atomic uint64_t	 c[STAT_MAX];
+	_Atomic uint64_t	 lat[STATS_LAT_BUCKETS];
+	_Atomic uint64_t	 lat_sum_ns;
 };
+
+extern const uint64_t	 stats_lat_bound_ns[STATS_LAT_BUCKETS - 1];
 
 /* One more: a plain load and store, since this thread is the only writer. */
 static inline void
@@ -86,7 +98,24 @@ stats_inc(struct stats *s, enum stats_id k)
 	stats_add(s, k, 1);
 }
 
+/* One latency sample of ns nanoseconds; single writer, as above. */
+static inline void
+stats_lat_add(struct stats *s, uint64_t ns)
+{
+	int	 i;
+
+	for (i = 0; i < STATS_LAT_BUCKETS - 1 && ns > stats_lat_bound_ns[i];
+	    i++)
+		;
+	atomic_store_explicit(&s->lat[i], atomic_load_explicit(&s->lat[i],
+	    memory_order_relaxed) + 1, memory_order_relaxed);
+	atomic_store_explicit(&s->lat_sum_ns, atomic_load_explicit(
+	    &s->lat_sum_ns, memory_order_relaxed) + ns, memory_order_relaxed);
+}
+
 uint64_t	 stats_get(const struct stats *, enum stats_id);
+uint64_t	 stats_lat_count(const struct stats *);
+uint64_t	 stats_lat_quantile_ns(const struct stats *, double);
 void		 stats_sum(struct stats *, const struct stats *);
 const char	*stats_name(enum stats_id);
 void		 stats_log(const struct stats *, const char *);

@@ -22,6 +22,7 @@ _Static_assert(STAT_VERDICT_PASS + VERDICT_DROP == STAT_VERDICT_DROP,
 static void	 worker_read(evutil_socket_t, short, void *);
 static void	 worker_tick(evutil_socket_t, short, void *);
 static void	 worker_packet(const struct queue_pkt *, void *);
+static void	 worker_latency(struct worker *);
 static void	*worker_main(void *);
 static void	 worker_refresh(struct worker *);
 
@@ -41,7 +42,11 @@ worker_new(unsigned num, const struct conf *conf, struct policy_slot *slot,
 	w->slot = slot;
 	w->batch = conf->limit[LIMIT_BATCH];
 	w->hold_ms = conf->limit[LIMIT_HOLD_MS];
+	/* a datagram may hold more than one packet: room for a few more */
+	w->rxcap = w->batch + 64;
+	w->rx_ns = xcalloc(w->rxcap, sizeof(*w->rx_ns));
 	if (queue_open(&w->q, num, conf, &w->stats) == -1) {
+		free(w->rx_ns);
 		free(w);
 		return (NULL);
 	}
@@ -78,6 +83,30 @@ worker_packet(const struct queue_pkt *p, void *arg)
 		v = inspect_packet(&w->in, p->data, p->len);
 	stats_inc(&w->stats, (enum stats_id)(STAT_VERDICT_PASS + v));
 	queue_verdict(&w->q, p, v);
+	if (w->nrx < w->rxcap)
+		w->rx_ns[w->nrx++] = w->q.rx_ns;
+}
+
+/*
+ * The verdicts of the batch are sent: each packet's time in the daemon
+ * goes into the histogram (two clock reads a packet in all, from the
+ * vDSO).  A packet's wait in the kernel queue before its recv() is not
+ * in it; the kernel's queue counters and the round-trip benchmark
+ * (tests/bench/latency.sh) show that.
+ */
+static void
+worker_latency(struct worker *w)
+{
+	uint64_t	 now;
+	uint32_t	 i;
+
+	if (w->nrx == 0)
+		return;
+	now = queue_now_ns();
+	for (i = 0; i < w->nrx; i++)
+		stats_lat_add(&w->stats, now > w->rx_ns[i] ? now - w->rx_ns[i] :
+		    0);
+	w->nrx = 0;
 }
 
 /*
@@ -111,6 +140,7 @@ worker_read(evutil_socket_t fd, short what, void *arg)
 		}
 	}
 	queue_flush(&w->q);
+	worker_latency(w);
 	pthread_mutex_unlock(&w->lock);
 	if (n > 0)
 		stats_inc(&w->stats, STAT_BATCHES);
@@ -124,6 +154,8 @@ worker_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	pthread_mutex_lock(&w->lock);
+	/* an idle queue lets go of a replaced policy within a second too */
+	worker_refresh(w);
 	w->in.now_ms = clock_mono_ms();
 	inspect_expire(&w->in);
 	pthread_mutex_unlock(&w->lock);
@@ -194,5 +226,6 @@ worker_free(struct worker *w)
 	policy_unref(w->in.policy);
 	inspect_free(&w->in);
 	pthread_mutex_destroy(&w->lock);
+	free(w->rx_ns);
 	free(w);
 }

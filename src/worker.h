@@ -34,6 +34,10 @@ struct worker {
 	unsigned		 gen;
 	uint32_t		 batch;
 	uint32_t		 hold_ms;
+	/* receipt times of the batch's packets, for the latency histogram */
+	uint64_t		*rx_ns;
+	uint32_t		 nrx;
+	uint32_t		 rxcap;
 	/*
 	 * Held by the thread while it works on a batch or expires flows,
 	 * and by the main thread to read the flows and top tables; per

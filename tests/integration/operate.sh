@@ -112,6 +112,12 @@ check "stats -j parses" json_ok stats
 check "stats counts the DNS seen" sh -c "'$CTL' -s '$SOCK' -j stats |
     python3 -c 'import json,sys; c=json.load(sys.stdin)[\"counters\"];
 assert c[\"proto_dns\"] >= 2 and c[\"events_block\"] == 1, c'"
+check "stats: the verdict latency has a sample per packet" sh -c "'$CTL' -s '$SOCK' -j stats |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); l=d[\"verdict_latency\"];
+assert l[\"count\"] == d[\"counters\"][\"packets\"] > 0, d
+assert l[\"buckets\"][\"+Inf\"] == l[\"count\"] and l[\"sum_seconds\"] > 0, l'"
+check "stats: the latency in words" sh -c "'$CTL' -s '$SOCK' stats |
+    grep -q '^verdict_latency  *[1-9][0-9]* packets'"
 check "test" sh -c "'$CTL' -s '$SOCK' test ds.kaspersky.com |
     grep -q '^ds.kaspersky.com: blocked by list kaspersky-update'"
 check "test -j parses" json_ok test www.example.org dnl-00.geo.kaspersky.com
@@ -206,6 +212,10 @@ check "metrics: reloads ok 1, failed 1" sh -c "test \"$(metric 'embargo_reloads_
     test \"$(metric 'embargo_reloads_total{result="failed"}')\" = 1"
 check "metrics: exempt packets counted" \
     test "$(metric embargo_exempt_packets_total)" -ge 1
+check "metrics: verdict latency histogram, a sample per packet" sh -c "
+    test \"$(metric embargo_verdict_latency_seconds_count)\" = \"$(metric embargo_queued_packets_total)\" &&
+    test \"$(metric 'embargo_verdict_latency_seconds_bucket{le=\"+Inf\"}')\" = \"$(metric embargo_verdict_latency_seconds_count)\" &&
+    test -n \"$(metric 'embargo_verdict_latency_seconds_bucket{le=\"0.0001\"}')\""
 check "metrics: only GET /metrics" sh -c "test \"\$(ip netns exec $NS_G curl -s \
     -o /dev/null -w '%{http_code}' http://127.0.0.1:9469/other)\" = 404"
 

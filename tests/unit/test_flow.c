@@ -102,6 +102,49 @@ test_full(void **state)
 	flow_table_free(ft);
 }
 
+/*
+ * Entries are handed out unused ones first, then from the free list:
+ * freed and never-used entries mix without one flow getting two.
+ */
+static void
+test_fresh_then_freed(void **state)
+{
+	struct flow_table	*ft = flow_table_new(16, 2, 4096);
+	struct flow		*seen[16];
+	struct tuple		 t;
+	uint16_t		 i, j, n = 0;
+	int			 ev;
+
+	(void)state;
+	for (i = 0; i < 8; i++) {
+		t = mk(0, 4000 + i);
+		assert_non_null(flow_add(ft, &t, 1, &ev));
+	}
+	for (i = 0; i < 8; i += 2) {
+		t = mk(0, 4000 + i);
+		flow_remove(ft, flow_find(ft, &t));
+	}
+	for (i = 0; i < 12; i++) {
+		t = mk(1, 5000 + i);
+		assert_non_null(flow_add(ft, &t, 1, &ev));
+	}
+	assert_int_equal(flow_count(ft), 16);
+	assert_int_equal(ev, 0);	/* full, and nothing was given up */
+	for (i = 0; i < 20; i++) {
+		t = i < 8 ? mk(0, 4000 + i) : mk(1, 5000 + i - 8);
+		if (i < 8 && i % 2 == 0) {
+			assert_null(flow_find(ft, &t));
+			continue;
+		}
+		assert_non_null(seen[n] = flow_find(ft, &t));
+		for (j = 0; j < n; j++)
+			assert_ptr_not_equal(seen[j], seen[n]);
+		n++;
+	}
+	assert_int_equal(n, 16);
+	flow_table_free(ft);
+}
+
 static void
 test_buffers(void **state)
 {
@@ -167,6 +210,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_add_find_remove),
 		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_fresh_then_freed),
 		cmocka_unit_test(test_buffers),
 		cmocka_unit_test(test_expire),
 	};

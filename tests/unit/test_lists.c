@@ -285,6 +285,52 @@ test_domains(void **state)
 	done(&p);
 }
 
+/*
+ * A line of one plain name takes a short way (parse_plain_name); the
+ * lines that only look like one, and formats that take no plain names,
+ * still get the full reading.
+ */
+static void
+test_plain_names(void **state)
+{
+	struct parsed	 p;
+	const char	*hosts[] = { "t.list:1: not a hosts line" };
+	const char	*adblock[] = { "t.list:1: not an adblock rule" };
+	const char	*bad[] = {
+		"t.list:4: \"bad_.example-\": label starts or ends with a hyphen",
+		"t.list:5: \"a..b\": empty label",
+	};
+
+	(void)state;
+	parse(&p,
+	    "plain.example\r\n"		/* CRLF */
+	    "allowed.example\n"		/* "a", yet no "allow" */
+	    "Upper.Example # comment\n"
+	    "bad_.example-\n"
+	    "a..b\n"
+	    "exactly.example\n",
+	    FORMAT_AUTO);
+	expect_msgs(bad, 2);
+	assert_int_equal(p.l.rules, 4);
+	expect(&p, "x.plain.example", "plain.example", MATCH_SUFFIX,
+	    MATCH_BLOCK);
+	expect(&p, "allowed.example", "allowed.example", MATCH_SUFFIX,
+	    MATCH_BLOCK);
+	expect(&p, "upper.example", "upper.example", MATCH_SUFFIX,
+	    MATCH_BLOCK);
+	expect(&p, "exactly.example", "exactly.example", MATCH_SUFFIX,
+	    MATCH_BLOCK);
+	done(&p);
+	parse(&p, "plain.example\n", FORMAT_HOSTS);
+	expect_msgs(hosts, 1);
+	assert_int_equal(p.l.rules, 0);
+	done(&p);
+	parse(&p, "plain.example\n", FORMAT_ADBLOCK);
+	expect_msgs(adblock, 1);
+	assert_int_equal(p.l.rules, 0);
+	done(&p);
+}
+
 static void
 test_adblock(void **state)
 {
@@ -448,6 +494,72 @@ test_load_strict_and_lenient(void **state)
 }
 
 /*
+ * A list read a block at a time (file.c): lines that straddle blocks,
+ * a line longer than a block, a last line without its newline; every
+ * message still names the right line.
+ */
+static void
+test_load_in_blocks(void **state)
+{
+	char			 dir[] = "/tmp/embargo-test-XXXXXX", conftext[512];
+	char			 path[600], name[64];
+	struct conf		*conf;
+	struct lists		*ls;
+	struct match_result	 res;
+	FILE			*f;
+	int			 i, j;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/big.list", dir);
+	assert_non_null(f = fopen(path, "w"));
+	for (i = 1; i <= 30000; i++) {
+		if (i == 20001)
+			fputs("bad..name.example\n", f);
+		else if (i == 25000) {
+			for (j = 0; j < 70000; j++)
+				fputc('a', f);
+			fputc('\n', f);
+		} else if (i == 29000)
+			fputs("h3.blocks.example\n", f);
+		else if (i == 30000)
+			fputs("last.blocks.example", f);	/* no newline */
+		else if (i % 1000 == 0)
+			fputc('\n', f);
+		else
+			fprintf(f, "h%d.blocks.example\n", i);
+	}
+	fclose(f);
+	snprintf(conftext, sizeof(conftext), "lists-dir \"%s\"\n"
+	    "list big \"big.list\" lenient\n", dir);
+	conf = conf_load_string("test.conf", conftext, NULL);
+	assert_non_null(conf);
+	clear_msgs();
+	ls = lists_load(conf, collect, NULL);
+	assert_non_null(ls);
+	assert_int_equal(nmsgs, 4);
+	assert_non_null(strstr(msgs[0], "big.list:20001: \"bad..name.example\": empty label"));
+	assert_non_null(strstr(msgs[1], "big.list:25000: line longer than 4096 bytes"));
+	assert_non_null(strstr(msgs[2], "big.list: 2 lines skipped"));
+	assert_non_null(strstr(msgs[3], "big.list:29000: duplicate rule (first at line 3)"));
+	/* 30000 lines: 27 empty, 2 refused, 1 duplicate */
+	assert_int_equal(lists_rules(ls), 30000 - 27 - 2 - 1);
+	for (i = 1; i < 30000; i++) {
+		if (i == 20001 || i == 25000 || i == 29000 || i % 1000 == 0)
+			continue;
+		snprintf(name, sizeof(name), "x.h%d.blocks.example", i);
+		if (lists_lookup(ls, name, strlen(name), &res) == NULL)
+			fail_msg("%s: no rule", name);
+	}
+	assert_non_null(lists_lookup(ls, "last.blocks.example", 19, &res));
+	lists_unref(ls);
+	conf_free(conf);
+	clear_msgs();
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	assert_int_equal(system(path), 0);
+}
+
+/*
  * An IP list: prefixes (IPv4, IPv6), metadata and comments; every bad
  * line named with its number; lookups take the most specific prefix.
  */
@@ -597,10 +709,12 @@ main(void)
 		cmocka_unit_test(test_native_bad),
 		cmocka_unit_test(test_hosts),
 		cmocka_unit_test(test_domains),
+		cmocka_unit_test(test_plain_names),
 		cmocka_unit_test(test_adblock),
 		cmocka_unit_test(test_auto_mixes_forms),
 		cmocka_unit_test(test_message_budget),
 		cmocka_unit_test(test_load_strict_and_lenient),
+		cmocka_unit_test(test_load_in_blocks),
 		cmocka_unit_test(test_ip_list),
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_load_ip_and_resolve),

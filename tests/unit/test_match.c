@@ -279,6 +279,44 @@ test_large_set_duplicates(void **state)
 	match_unref(m);
 }
 
+/*
+ * A set large enough for the in-place radix sort and for the builder
+ * to give back its rules' pages while it fills the table: every rule
+ * is still found, with allow over block and the lower list first.
+ */
+static void
+test_large_set_every_rule(void **state)
+{
+	struct match_builder	*b = match_builder_new();
+	struct match		*m;
+	char			 name[64];
+	int			 i;
+
+	(void)state;
+	for (i = 0; i < 300000; i++) {
+		snprintf(name, sizeof(name), "h%d.big.example", i);
+		match_builder_add(b, name, strlen(name), MATCH_SUFFIX,
+		    MATCH_BLOCK, 1 + (unsigned)(i % 5), (uint32_t)i + 1);
+		if (i % 7 == 0)
+			match_builder_add(b, name, strlen(name), MATCH_SUFFIX,
+			    MATCH_ALLOW, 6, (uint32_t)i + 1);
+		if (i % 11 == 0)
+			match_builder_add(b, name, strlen(name), MATCH_SUFFIX,
+			    MATCH_BLOCK, 0, (uint32_t)i + 1);
+	}
+	m = match_builder_finish(b, NULL, NULL);
+	assert_int_equal(match_count(m), 300000);
+	for (i = 0; i < 300000; i++) {
+		snprintf(name, sizeof(name), "s.h%d.big.example", i);
+		expect(m, name, name + 2, MATCH_SUFFIX,
+		    i % 7 == 0 ? MATCH_ALLOW : MATCH_BLOCK,
+		    i % 7 == 0 ? 6 : i % 11 == 0 ? 0 : 1 + (unsigned)(i % 5));
+	}
+	snprintf(name, sizeof(name), "h300000.big.example");
+	expect_none(m, name);
+	match_unref(m);
+}
+
 static void
 test_empty_set_and_bounds(void **state)
 {
@@ -444,6 +482,7 @@ main(void)
 		cmocka_unit_test(test_more_specific_wins),
 		cmocka_unit_test(test_duplicates_reported),
 		cmocka_unit_test(test_large_set_duplicates),
+		cmocka_unit_test(test_large_set_every_rule),
 		cmocka_unit_test(test_empty_set_and_bounds),
 		cmocka_unit_test(test_second_set_while_first_serves),
 	};

@@ -274,10 +274,54 @@ test_wire_idn(void **state)
 	    NAME_ECHAR);
 }
 
+/*
+ * Every byte inside a label, in both modes, against the rules written
+ * out: lists take letters (folded), digits, '-' and '_'; packets any
+ * printable byte but the dot.  (Bytes past ASCII in a list go to IDNA.)
+ */
+static void
+test_every_byte(void **state)
+{
+	struct name	 n;
+	char		 in[4];
+	int		 c, ok, rc;
+
+	(void)state;
+	for (c = 1; c < 256; c++) {
+		if (c == '.')
+			continue;
+		in[0] = 'a';
+		in[1] = (char)c;
+		in[2] = 'b';
+		ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_';
+		if (c < 0x80) {
+			rc = name_normalize(&n, in, 3, NAME_LIST);
+			if (rc != (ok ? 0 : -1))
+				fail_msg("list byte 0x%02x: %d", c, rc);
+			if (ok)
+				assert_int_equal((unsigned char)n.s[1],
+				    c >= 'A' && c <= 'Z' ? c + 32 : c);
+			else
+				assert_int_equal(n.err, NAME_ECHAR);
+		}
+		ok = c > 0x20 && c < 0x7f;
+		rc = name_normalize(&n, in, 3, NAME_WIRE);
+		if (rc != (ok ? 0 : -1))
+			fail_msg("wire byte 0x%02x: %d", c, rc);
+		if (ok)
+			assert_int_equal((unsigned char)n.s[1],
+			    c >= 'A' && c <= 'Z' ? c + 32 : c);
+		else
+			assert_int_equal(n.bad, c);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_byte),
 		cmocka_unit_test(test_case_folding),
 		cmocka_unit_test(test_trailing_dot),
 		cmocka_unit_test(test_empty_label),
