@@ -23,7 +23,7 @@
 #include "cidr.h"
 #include "conf.h"
 #include "control.h"
-#include "event.h"
+#include "record.h"
 #include "inject.h"
 #include "learn.h"
 #include "lists.h"
@@ -66,7 +66,7 @@ struct daemon {
 	unsigned		 qlast;
 	struct conf		*conf;		/* v.conf too */
 	struct policy_slot	 slot;		/* v.slot points here */
-	struct eventlog		*events;
+	struct record_log		*events;
 	struct event_base	*base;
 	struct control		*control;
 	struct metrics		*metrics;
@@ -330,7 +330,7 @@ reopen(void *arg)
 
 	spare_release(d);
 	if (d->events != NULL)
-		rc = eventlog_reopen(d->events);
+		rc = record_log_reopen(d->events);
 	spare_hold(d);
 	d->v.reopened = time(NULL);
 	d->v.reopen_ok = rc == 0;
@@ -487,7 +487,7 @@ open_all(struct daemon *d, uid_t owner)
 	const struct inject	*inject = NULL;
 	unsigned		 i;
 
-	if ((d->events = eventlog_open(c->events)) == NULL)
+	if ((d->events = record_log_open(c->events)) == NULL)
 		return (-1);
 	if (inject_open(&d->inject, c->mark_seen) == 0)
 		inject = &d->inject;
@@ -551,7 +551,7 @@ close_all(struct daemon *d)
 	notify_close(&d->notify);
 	spare_release(d);
 	inject_close(&d->inject);
-	eventlog_close(d->events);
+	record_log_close(d->events);
 	if (d->v.procfd != -1)
 		close(d->v.procfd);
 }

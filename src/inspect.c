@@ -105,7 +105,7 @@ static void		done(struct judged *, enum verdict);
 /* Set up a queue thread's inspector from the configuration. */
 void
 inspect_init(struct inspect *in, const struct conf *conf,
-    struct stats *stats, struct eventlog *events, unsigned queue)
+    struct stats *stats, struct record_log *events, unsigned queue)
 {
 	memset(in, 0, sizeof(*in));
 	in->flows = flow_table_new(conf->limit[LIMIT_FLOWS],
@@ -151,7 +151,7 @@ exception(struct inspect *in, struct flow *f, enum conf_exception k,
 {
 	struct enforce_rule	 r;
 	struct decision		 d;
-	struct event		 e;
+	struct record		 e;
 	char			 reason[128];
 	int			 claimed;
 
@@ -162,7 +162,7 @@ exception(struct inspect *in, struct flow *f, enum conf_exception k,
 	    in->client, &d);
 	stats_inc(in->stats, d.verdict == VERDICT_BLOCK ? STAT_EXC_BLOCKED :
 	    STAT_EXC_PASSED);
-	if (d.action == EVENT_NONE)
+	if (d.action == RECORD_NONE)
 		return (d.verdict);
 	snprintf(reason, sizeof(reason), "%s: %s", conf_exception_name(k),
 	    d.reason);
@@ -172,7 +172,7 @@ exception(struct inspect *in, struct flow *f, enum conf_exception k,
 	e.match = claimed ? r.match : "exception";
 	e.reason = reason;
 	e.t = &f->t;
-	inspect_event(in, &e, &d);
+	inspect_record(in, &e, &d);
 	return (d.verdict);
 }
 
@@ -190,12 +190,12 @@ done(struct judged *j, enum verdict v)
  * reject list is answered (e->reject) when the daemon can send.
  */
 void
-inspect_event(struct inspect *in, struct event *e, const struct decision *d)
+inspect_record(struct inspect *in, struct record *e, const struct decision *d)
 {
 	char	 a[INET6_ADDRSTRLEN];
 
 	e->action = d->action;
-	e->reject = d->action == EVENT_BLOCK && d->reject && in->inject != NULL;
+	e->reject = d->action == RECORD_BLOCK && d->reject && in->inject != NULL;
 	if (e->reject)
 		in->reject = 1;
 	if (e->reject && d->refuse)
@@ -212,11 +212,11 @@ inspect_event(struct inspect *in, struct event *e, const struct decision *d)
 	e->capture = in->capture;
 	e->packet = in->capture_packet;
 	switch (d->action) {
-	case EVENT_BLOCK:
+	case RECORD_BLOCK:
 		stats_inc(in->stats, STAT_EVENT_BLOCK);
 		list_count_event(d->list, 1);
 		break;
-	case EVENT_AUDIT:
+	case RECORD_AUDIT:
 		stats_inc(in->stats, STAT_EVENT_AUDIT);
 		list_count_event(d->list, 0);
 		break;
@@ -224,12 +224,12 @@ inspect_event(struct inspect *in, struct event *e, const struct decision *d)
 		stats_inc(in->stats, STAT_EVENT_ALLOW);
 		break;
 	}
-	if (in->top_names != NULL && d->action != EVENT_ALLOW) {
+	if (in->top_names != NULL && d->action != RECORD_ALLOW) {
 		top_add(in->top_names, e->name != NULL ? e->name : e->rule, 1);
 		top_add(in->top_clients, addr_ntop(&e->t->src, a, sizeof(a)),
 		    1);
 	}
-	if (event_emit(in->events, e) == -1)
+	if (record_emit(in->events, e) == -1)
 		stats_inc(in->stats, STAT_EVENT_ERRORS);
 }
 
@@ -244,7 +244,7 @@ decide(struct inspect *in, const struct tuple *t, enum proto proto,
     struct seen *s)
 {
 	struct decision	 d;
-	struct event	 e;
+	struct record	 e;
 
 	policy_decide(in->policy, n, proto, t->l4 == IPPROTO_TCP, qtype,
 	    in->client, &d);
@@ -256,8 +256,8 @@ decide(struct inspect *in, const struct tuple *t, enum proto proto,
 		s->allowed = d.list != NULL && d.res.effect == MATCH_ALLOW;
 	}
 	if (s != NULL)
-		s->decided |= d.action != EVENT_NONE;
-	if (d.action == EVENT_NONE)
+		s->decided |= d.action != RECORD_NONE;
+	if (d.action == RECORD_NONE)
 		return (d.verdict);
 	memset(&e, 0, sizeof(e));
 	e.proto = proto;
@@ -274,7 +274,7 @@ decide(struct inspect *in, const struct tuple *t, enum proto proto,
 	e.alpn = h ? h->alpn : NULL;
 	e.ech = h ? h->ech : 0;
 	e.t = t;
-	inspect_event(in, &e, &d);
+	inspect_record(in, &e, &d);
 	return (d.verdict);
 }
 
@@ -287,7 +287,7 @@ blocks(struct inspect *in, const struct tuple *t, enum proto proto,
 
 	policy_decide(in->policy, n, proto, t->l4 == IPPROTO_TCP, 0,
 	    in->client, &d);
-	return (d.action == EVENT_BLOCK);
+	return (d.action == RECORD_BLOCK);
 }
 
 /*
@@ -466,7 +466,7 @@ judge_flow(struct inspect *in, const struct tuple *t, const struct seen *s,
 	struct enforce_rule	 r;
 	struct flow_name	 fn;
 	struct decision		 d;
-	struct event		 e;
+	struct record		 e;
 
 	if (s->decided || !enforce_addr(in->policy->lists, in->learn, &t->dst,
 	    in->now_ms, &r))
@@ -476,7 +476,7 @@ judge_flow(struct inspect *in, const struct tuple *t, const struct seen *s,
 	fn.ech = s->ech;
 	fn.none = s->none;
 	policy_flow(r.list, &fn, in->client, &d);
-	if (d.action == EVENT_NONE)
+	if (d.action == RECORD_NONE)
 		return (v);
 	memset(&e, 0, sizeof(e));
 	e.proto = s->proto;
@@ -486,8 +486,8 @@ judge_flow(struct inspect *in, const struct tuple *t, const struct seen *s,
 	e.alpn = s->alpn;
 	e.ech = s->ech;
 	e.t = t;
-	inspect_event(in, &e, &d);
-	return (d.action == EVENT_BLOCK ? VERDICT_BLOCK : v);
+	inspect_record(in, &e, &d);
+	return (d.action == RECORD_BLOCK ? VERDICT_BLOCK : v);
 }
 
 /*
@@ -501,7 +501,7 @@ judge_port(struct inspect *in, const struct packet *pk)
 {
 	struct enforce_rule	 r;
 	struct decision		 d;
-	struct event		 e;
+	struct record		 e;
 
 	if (!enforce_port(in->policy->lists, pk->t.dport, &r))
 		return (VERDICT_PASS);
@@ -513,8 +513,8 @@ judge_port(struct inspect *in, const struct packet *pk)
 	e.match = r.match;
 	e.reason = "a service port of the list";
 	e.t = &pk->t;
-	inspect_event(in, &e, &d);
-	return (d.action == EVENT_BLOCK ? VERDICT_BLOCK : VERDICT_PASS);
+	inspect_record(in, &e, &d);
+	return (d.action == RECORD_BLOCK ? VERDICT_BLOCK : VERDICT_PASS);
 }
 
 /*
@@ -533,7 +533,7 @@ judge_answer(struct inspect *in, const struct packet *pk)
 	struct decision		 d, best;
 	const struct name	*nm, *hit = NULL;
 	struct tuple		 back;
-	struct event		 e;
+	struct record		 e;
 	int			 i;
 
 	stats_inc(in->stats, STAT_DNS_ANSWERS);
@@ -544,7 +544,7 @@ judge_answer(struct inspect *in, const struct packet *pk)
 	if (q.nq == 0 || q.q[0].name.len == 0)
 		return (VERDICT_PASS);
 	memset(&best, 0, sizeof(best));
-	for (i = -1; i < ans.nchain && best.action != EVENT_BLOCK; i++) {
+	for (i = -1; i < ans.nchain && best.action != RECORD_BLOCK; i++) {
 		nm = i < 0 ? &q.q[0].name : &ans.chain[i];
 		policy_decide(in->policy, nm, PROTO_DNS, 0, 0, in->client, &d);
 		if (d.action > best.action) {
@@ -552,7 +552,7 @@ judge_answer(struct inspect *in, const struct packet *pk)
 			hit = nm;
 		}
 	}
-	if (best.action == EVENT_NONE)
+	if (best.action == RECORD_NONE)
 		return (VERDICT_PASS);
 	if (best.learn)
 		stats_add(in->stats, STAT_LEARNED, (uint64_t)enforce_learn(
@@ -575,8 +575,8 @@ judge_answer(struct inspect *in, const struct packet *pk)
 	if (hit != &q.q[0].name)
 		e.reason = "reached through a CNAME";
 	e.t = &back;
-	inspect_event(in, &e, &best);
-	if (best.action != EVENT_BLOCK)
+	inspect_record(in, &e, &best);
+	if (best.action != RECORD_BLOCK)
 		return (VERDICT_PASS);
 	if (e.reject)
 		inspect_answer_dns(in, &back, pk->payload, &q,

@@ -10,7 +10,7 @@
 #include "conf.h"
 #include "dns.h"
 #include "embargo.h"
-#include "event.h"
+#include "record.h"
 #include "flow.h"
 #include "policy.h"
 #include "inject.h"
@@ -25,7 +25,7 @@ struct inspect {
 	struct policy		*policy;	/* set before each batch */
 	struct flow_table	*flows;
 	struct stats		*stats;
-	struct eventlog		*events;
+	struct record_log		*events;
 	unsigned		 queue;
 	uint64_t		 now_ms;	/* monotonic, for flows */
 	uint64_t		 wall_ms;	/* for events */
@@ -49,11 +49,11 @@ struct inspect {
 };
 
 void		 inspect_init(struct inspect *, const struct conf *,
-		    struct stats *, struct eventlog *, unsigned);
+		    struct stats *, struct record_log *, unsigned);
 void		 inspect_free(struct inspect *);
 enum verdict	 inspect_packet(struct inspect *, const uint8_t *, size_t);
 size_t		 inspect_expire(struct inspect *);
-void		 inspect_event(struct inspect *, struct event *,
+void		 inspect_record(struct inspect *, struct record *,
 		    const struct decision *);
 void		 inspect_answer_dns(struct inspect *, const struct tuple *,
 		    const uint8_t *, const struct dns_query *, enum dns_reject);

@@ -136,12 +136,12 @@ policy_exception(const struct policy *p, enum conf_exception k,
 	if (a == EXCA_PASS || (a == EXCA_GUARD && !p->default_drop) ||
 	    cp == CLIENT_EXEMPT) {
 		d->list = &p->exceptions;
-		d->action = cp == CLIENT_EXEMPT ? EVENT_NONE : EVENT_ALLOW;
+		d->action = cp == CLIENT_EXEMPT ? RECORD_NONE : RECORD_ALLOW;
 		d->verdict = tcp ? VERDICT_ALLOW : VERDICT_PASS;
 		return;
 	}
 	policy_apply(&p->exceptions, 0, tcp, cp, d);
-	d->reject = d->action == EVENT_BLOCK && a == EXCA_REJECT;
+	d->reject = d->action == RECORD_BLOCK && a == EXCA_REJECT;
 }
 
 /*
@@ -186,7 +186,7 @@ policy_decide(const struct policy *p, const struct name *n, enum proto proto,
 			d->verdict = policy_default(p, dns, tcp);
 	}
 	d->malformed = n->unclean;
-	if (d->action == EVENT_BLOCK && (qtype == 64 || qtype == 65) &&
+	if (d->action == RECORD_BLOCK && (qtype == 64 || qtype == 65) &&
 	    p->refuse_svcb)
 		d->reject = d->refuse = 1;
 }
@@ -209,16 +209,16 @@ policy_apply(const struct list *l, int dns, int tcp, enum client_policy cp,
 	d->reject = d->refuse = 0;
 	d->learn = l->action != ACTION_AUDIT;
 	if (cp == CLIENT_EXEMPT) {
-		d->action = EVENT_NONE;
+		d->action = RECORD_NONE;
 		d->verdict = policy_exempt(tcp, dns);
 		return;
 	}
 	if (cp == CLIENT_AUDIT || l->action == ACTION_AUDIT) {
-		d->action = EVENT_AUDIT;
+		d->action = RECORD_AUDIT;
 		d->verdict = dns ? VERDICT_PASS : VERDICT_ALLOW;
 		return;
 	}
-	d->action = EVENT_BLOCK;
+	d->action = RECORD_BLOCK;
 	d->reject = l->action == ACTION_REJECT;
 	d->verdict = (dns && !tcp) ? VERDICT_DROP : VERDICT_BLOCK;
 }
@@ -238,7 +238,7 @@ policy_flow(const struct list *l, const struct flow_name *fn,
 	memset(d, 0, sizeof(*d));
 	if (fn->named && (!fn->ech || fn->allowed)) {
 		d->list = l;
-		d->action = cp == CLIENT_EXEMPT ? EVENT_NONE : EVENT_ALLOW;
+		d->action = cp == CLIENT_EXEMPT ? RECORD_NONE : RECORD_ALLOW;
 		d->verdict = VERDICT_ALLOW;
 		d->reason = fn->ech ? "ECH, outer name on an allow list" :
 		    "the flow names a host no rule blocks";
@@ -256,9 +256,9 @@ outcome(const struct decision *d, enum client_policy cp)
 	if (cp == CLIENT_EXEMPT)
 		return ("exempt");
 	switch (d->action) {
-	case EVENT_BLOCK:
+	case RECORD_BLOCK:
 		return (d->reject ? "rejected" : "blocked");
-	case EVENT_AUDIT:
+	case RECORD_AUDIT:
 		return ("audited");
 	default:
 		return (d->list != NULL ? "allowed" : d->verdict ==

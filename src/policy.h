@@ -23,11 +23,11 @@
 #include "lists.h"
 #include "match.h"
 
-enum event_action {
-	EVENT_NONE,
-	EVENT_AUDIT,
-	EVENT_BLOCK,
-	EVENT_ALLOW		/* let through for a stated reason */
+enum record_action {
+	RECORD_NONE,
+	RECORD_AUDIT,
+	RECORD_BLOCK,
+	RECORD_ALLOW		/* let through for a stated reason */
 };
 
 struct cidr_set;
@@ -52,7 +52,7 @@ struct policy {
 
 struct decision {
 	enum verdict		 verdict;
-	enum event_action	 action;
+	enum record_action	 action;
 	int			 reject;	/* answer the client at once */
 	int			 refuse;	/* ... a DNS query with REFUSED */
 	int			 learn;		/* learn the answer's addresses */

@@ -25,7 +25,7 @@
 
 #include <pcap/pcap.h>
 
-#include "event.h"
+#include "record.h"
 #include "inspect.h"
 #include "learn.h"
 #include "log.h"
@@ -479,11 +479,11 @@ int
 replay_run(const struct conf *conf, struct policy *p, char **files, int n)
 {
 	struct replay	*r;
-	struct eventlog	*events;
+	struct record_log	*events;
 	int		 i, rc = 0;
 
 	if (conf->events != NULL)
-		events = eventlog_open(conf->events);
+		events = record_log_open(conf->events);
 	else
 		events = eventlog_open_fd(STDOUT_FILENO);
 	if (events == NULL)
@@ -512,6 +512,6 @@ replay_run(const struct conf *conf, struct policy *p, char **files, int n)
 	free(r->conns.c);
 	free(r->conns.bucket);
 	free(r);
-	eventlog_close(events);
+	record_log_close(events);
 	return (rc);
 }

@@ -33,7 +33,7 @@ static void	 worker_refresh(struct worker *);
  */
 struct worker *
 worker_new(unsigned num, const struct conf *conf, struct policy_slot *slot,
-    struct eventlog *events, const struct inject *inject, struct learn *learn)
+    struct record_log *events, const struct inject *inject, struct learn *learn)
 {
 	struct worker	*w;
 

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "conf.h"
-#include "event.h"
+#include "record.h"
 #include "inspect.h"
 #include "policy.h"
 #include "queue.h"
@@ -51,7 +51,7 @@ struct worker {
 };
 
 struct worker	*worker_new(unsigned, const struct conf *,
-		    struct policy_slot *, struct eventlog *,
+		    struct policy_slot *, struct record_log *,
 		    const struct inject *, struct learn *);
 int		 worker_start(struct worker *);
 void		 worker_stop(struct worker *);

@@ -25,7 +25,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "event.h"
+#include "record.h"
 #include "file.h"
 
 #define TWO_GIB	((int64_t)1 << 31)	/* not off_t: that may be 32 bits */
@@ -68,8 +68,8 @@ test_read_bound(void **state)
 static void
 test_events_past_2gib(void **state)
 {
-	struct eventlog	*el;
-	struct event	 e;
+	struct record_log	*el;
+	struct record	 e;
 	struct tuple	 t;
 	struct stat	 st;
 	char		 path[64], want[2048], got[2048];
@@ -85,7 +85,7 @@ test_events_past_2gib(void **state)
 	t.dport = 53;
 	t.l4 = IPPROTO_UDP;
 	memset(&e, 0, sizeof(e));
-	e.action = EVENT_BLOCK;
+	e.action = RECORD_BLOCK;
 	e.proto = PROTO_DNS;
 	e.name = "s12.upd.kaspersky.com";
 	e.rule = "upd.kaspersky.com";
@@ -93,13 +93,13 @@ test_events_past_2gib(void **state)
 	e.ruleset = "kaspersky-update";
 	e.t = &t;
 	e.time_ms = 1795857600123ULL;
-	n = event_format_json(&e, want, sizeof(want));
+	n = record_format_json(&e, want, sizeof(want));
 	assert_true(n > 0 && n < sizeof(got));
 
 	sparse_file(path, sizeof(path), TWO_GIB - 1);
-	assert_non_null(el = eventlog_open(path));
-	assert_int_equal(event_emit(el, &e), 0);
-	eventlog_close(el);
+	assert_non_null(el = record_log_open(path));
+	assert_int_equal(record_emit(el, &e), 0);
+	record_log_close(el);
 	assert_int_equal(stat(path, &st), 0);
 	assert_true((int64_t)st.st_size == TWO_GIB - 1 + (int64_t)n);
 	assert_true((fd = open(path, O_RDONLY)) != -1);

@@ -89,7 +89,7 @@ test_decide(void **state)
 	policy_decide(p, wire("s12.upd.kaspersky.com"), PROTO_DNS, 0, 1,
 	    CLIENT_BLOCK, &d);
 	assert_int_equal(d.verdict, VERDICT_DROP);
-	assert_int_equal(d.action, EVENT_BLOCK);
+	assert_int_equal(d.action, RECORD_BLOCK);
 	assert_int_equal(d.learn, 1);
 	assert_int_equal(d.reject, 0);
 	policy_decide(p, wire("s12.upd.kaspersky.com"), PROTO_DNS, 1, 1,
@@ -101,7 +101,7 @@ test_decide(void **state)
 	policy_decide(p, wire("x.cm.k.kaspersky-labs.com"), PROTO_TLS, 1, 0,
 	    CLIENT_BLOCK, &d);
 	assert_int_equal(d.verdict, VERDICT_ALLOW);
-	assert_int_equal(d.action, EVENT_NONE);
+	assert_int_equal(d.action, RECORD_NONE);
 	assert_null(d.list);
 	policy_decide(p, wire("opentip.tip.kaspersky.com"), PROTO_HTTP, 1, 0,
 	    CLIENT_BLOCK, &d);
@@ -115,19 +115,19 @@ test_decide(void **state)
 	policy_decide(p, wire("s12.upd.kaspersky.com"), PROTO_TLS, 1, 0,
 	    CLIENT_AUDIT, &d);
 	assert_int_equal(d.verdict, VERDICT_ALLOW);
-	assert_int_equal(d.action, EVENT_AUDIT);
+	assert_int_equal(d.action, RECORD_AUDIT);
 	assert_int_equal(d.learn, 1);
 	policy_decide(p, wire("s12.upd.kaspersky.com"), PROTO_DNS, 0, 1,
 	    CLIENT_EXEMPT, &d);
 	assert_int_equal(d.verdict, VERDICT_PASS);
-	assert_int_equal(d.action, EVENT_NONE);
+	assert_int_equal(d.action, RECORD_NONE);
 	policy_unref(p);
 
 	/* an audit list audits whoever asks, and learns nothing */
 	p = fixture_policy(RULES, ACTION_AUDIT, MODE_BLOCK, 0);
 	policy_decide(p, wire("s12.upd.kaspersky.com"), PROTO_TLS, 1, 0,
 	    CLIENT_BLOCK, &d);
-	assert_int_equal(d.action, EVENT_AUDIT);
+	assert_int_equal(d.action, RECORD_AUDIT);
 	assert_int_equal(d.learn, 0);
 	policy_unref(p);
 }
@@ -177,7 +177,7 @@ test_malformed(void **state)
 	/* an exact rule never covers a name of which only a part was read */
 	policy_decide(p, wire("a b.cm.k.kaspersky-labs.com"), PROTO_TLS, 1, 0,
 	    CLIENT_BLOCK, &d);
-	assert_int_equal(d.action, EVENT_NONE);
+	assert_int_equal(d.action, RECORD_NONE);
 	assert_int_equal(d.verdict, VERDICT_ALLOW);	/* default accept */
 	policy_decide(p, wire("a b.example"), PROTO_DNS, 0, 1, CLIENT_BLOCK,
 	    &d);
@@ -188,23 +188,23 @@ test_malformed(void **state)
 	policy_decide(p, wire("a b.example"), PROTO_DNS, 0, 1, CLIENT_BLOCK,
 	    &d);
 	assert_int_equal(d.verdict, VERDICT_DROP);
-	assert_int_equal(d.action, EVENT_NONE);
+	assert_int_equal(d.action, RECORD_NONE);
 	/* malformed block: every unclean name, by the rule "malformed" */
 	p->malformed_block = 1;
 	policy_decide(p, wire("a b.example"), PROTO_TLS, 1, 0, CLIENT_BLOCK,
 	    &d);
 	assert_int_equal(d.verdict, VERDICT_BLOCK);
-	assert_int_equal(d.action, EVENT_BLOCK);
+	assert_int_equal(d.action, RECORD_BLOCK);
 	assert_string_equal(d.list->name, "malformed");
 	policy_decide(p, wire("x\xc3\xa9.example"), PROTO_TLS, 1, 0,
 	    CLIENT_BLOCK, &d);
-	assert_int_equal(d.action, EVENT_BLOCK);	/* converted: unclean */
+	assert_int_equal(d.action, RECORD_BLOCK);	/* converted: unclean */
 	policy_decide(p, wire("a b.tip.kaspersky.com"), PROTO_TLS, 1, 0,
 	    CLIENT_BLOCK, &d);
 	assert_string_equal(d.list->name, "malformed");
 	policy_decide(p, wire("clean.example"), PROTO_TLS, 1, 0,
 	    CLIENT_BLOCK, &d);
-	assert_int_equal(d.action, EVENT_NONE);
+	assert_int_equal(d.action, RECORD_NONE);
 	policy_unref(p);
 }
 
@@ -246,7 +246,7 @@ test_flow(void **state)
 	fn.named = 1;
 	policy_flow(l, &fn, CLIENT_BLOCK, &d);
 	assert_int_equal(d.verdict, VERDICT_ALLOW);
-	assert_int_equal(d.action, EVENT_ALLOW);
+	assert_int_equal(d.action, RECORD_ALLOW);
 	fn.ech = 1;
 	policy_flow(l, &fn, CLIENT_BLOCK, &d);
 	assert_int_equal(d.verdict, VERDICT_BLOCK);
@@ -257,7 +257,7 @@ test_flow(void **state)
 	fn.named = fn.ech = fn.allowed = 0;
 	policy_flow(l, &fn, CLIENT_AUDIT, &d);
 	assert_int_equal(d.verdict, VERDICT_ALLOW);
-	assert_int_equal(d.action, EVENT_AUDIT);
+	assert_int_equal(d.action, RECORD_AUDIT);
 	policy_unref(p);
 }
 

@@ -1,5 +1,5 @@
 /*
- * event.h: one record per block or audit decision: a line for syslog
+ * record.h: one record per block or audit decision: a line for syslog
  * and, when configured, a JSON line (Elastic Common Schema names) for a
  * SIEM.
  */
@@ -12,8 +12,8 @@
 #include "embargo.h"
 #include "policy.h"
 
-struct event {
-	enum event_action	 action;
+struct record {
+	enum record_action	 action;
 	int			 reject;	/* answered at once */
 	enum proto		 proto;
 	const char		*name;		/* seen in the packet; or NULL */
@@ -39,13 +39,13 @@ struct event {
 	uint64_t		 packet;	/* its packet number, from 1 */
 };
 
-struct eventlog;
+struct record_log;
 
-struct eventlog	*eventlog_open(const char *);
-struct eventlog	*eventlog_open_fd(int);
-int		 eventlog_reopen(struct eventlog *);
-void		 eventlog_close(struct eventlog *);
-int		 event_emit(struct eventlog *, const struct event *);
-size_t		 event_format_json(const struct event *, char *, size_t);
+struct record_log	*record_log_open(const char *);
+struct record_log	*eventlog_open_fd(int);
+int		 record_log_reopen(struct record_log *);
+void		 record_log_close(struct record_log *);
+int		 record_emit(struct record_log *, const struct record *);
+size_t		 record_format_json(const struct record *, char *, size_t);
 
 #endif

@@ -13,12 +13,12 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "event.h"
+#include "record.h"
 #include "json.h"
 
 /* A TLS block by a suffix rule of a Kaspersky list, IPv4 or IPv6. */
 static void
-setup(struct event *e, struct tuple *t, int v6)
+setup(struct record *e, struct tuple *t, int v6)
 {
 	memset(t, 0, sizeof(*t));
 	t->src.family = t->dst.family = v6 ? AF_INET6 : AF_INET;
@@ -28,7 +28,7 @@ setup(struct event *e, struct tuple *t, int v6)
 	t->dport = 443;
 	t->l4 = IPPROTO_TCP;
 	memset(e, 0, sizeof(*e));
-	e->action = EVENT_BLOCK;
+	e->action = RECORD_BLOCK;
 	e->ruleset = "kaspersky-update";
 	e->vendor = "Kaspersky";
 	e->category = "update";
@@ -40,7 +40,7 @@ static void
 test_tls_block(void **state)
 {
 	struct tuple	 t;
-	struct event	 e;
+	struct record	 e;
 	char		 buf[2048], want[2048], host[256] = "";
 	size_t		 n;
 
@@ -53,7 +53,7 @@ test_tls_block(void **state)
 	e.t = &t;
 	e.queue = 1;
 	e.time_ms = 1795857600123ULL;	/* 2026-11-28T09:20:00.123Z */
-	n = event_format_json(&e, buf, sizeof(buf));
+	n = record_format_json(&e, buf, sizeof(buf));
 	assert_int_equal(n, strlen(buf));
 	gethostname(host, sizeof(host));
 	snprintf(want, sizeof(want),
@@ -86,7 +86,7 @@ static void
 test_quic_block(void **state)
 {
 	struct tuple	 t;
-	struct event	 e;
+	struct record	 e;
 	char		 buf[2048];
 
 	(void)state;
@@ -98,7 +98,7 @@ test_quic_block(void **state)
 	e.alpn = "h3";
 	e.quic_version = "2";
 	e.t = &t;
-	event_format_json(&e, buf, sizeof(buf));
+	record_format_json(&e, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "\"network\":{\"protocol\":\"quic\","
 	    "\"transport\":\"udp\",\"type\":\"ipv4\"}"));
 	assert_non_null(strstr(buf, "\"tls\":{\"client\":{\"server_name\":"
@@ -113,12 +113,12 @@ static void
 test_dns_audit_v6(void **state)
 {
 	struct tuple	 t;
-	struct event	 e;
+	struct record	 e;
 	char		 buf[2048];
 
 	(void)state;
 	setup(&e, &t, 1);
-	e.action = EVENT_AUDIT;
+	e.action = RECORD_AUDIT;
 	e.match = "exact";
 	t.l4 = IPPROTO_UDP;
 	t.dport = 53;
@@ -127,7 +127,7 @@ test_dns_audit_v6(void **state)
 	e.rule = e.name;
 	e.qtype = 28;
 	e.time_ms = 0;
-	event_format_json(&e, buf, sizeof(buf));
+	record_format_json(&e, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "\"@timestamp\":\"1970-01-01T00:00:00.000Z\""));
 	assert_non_null(strstr(buf, "\"action\":\"audit\""));
 	assert_non_null(strstr(buf, "\"type\":[\"connection\",\"allowed\"]"));
@@ -146,7 +146,7 @@ static void
 test_escaping(void **state)
 {
 	struct tuple	 t;
-	struct event	 e;
+	struct record	 e;
 	char		 buf[2048];
 
 	(void)state;
@@ -154,7 +154,7 @@ test_escaping(void **state)
 	e.proto = PROTO_HTTP;
 	e.name = "a\"b\\c.kaspersky.com";
 	e.rule = e.name;
-	event_format_json(&e, buf, sizeof(buf));
+	record_format_json(&e, buf, sizeof(buf));
 	assert_non_null(strstr(buf,
 	    "\"url\":{\"domain\":\"a\\\"b\\\\c.kaspersky.com\"}"));
 }
@@ -164,7 +164,7 @@ static void
 test_dns_answer(void **state)
 {
 	struct tuple	 t;
-	struct event	 e;
+	struct record	 e;
 	struct addr	 a[2];
 	char		 buf[2048];
 
@@ -177,7 +177,7 @@ test_dns_answer(void **state)
 	inet_pton(AF_INET, "10.77.2.4", &a[0].u.v4);
 	a[1].family = AF_INET;
 	inet_pton(AF_INET, "10.77.2.5", &a[1].u.v4);
-	e.action = EVENT_AUDIT;
+	e.action = RECORD_AUDIT;
 	e.proto = PROTO_DNS;
 	e.answer = 1;
 	e.answers = a;
@@ -186,7 +186,7 @@ test_dns_answer(void **state)
 	e.rule = "kaspersky.com";
 	e.qtype = 1;
 	e.reason = "reached through a CNAME";
-	event_format_json(&e, buf, sizeof(buf));
+	record_format_json(&e, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "\"dns\":{\"type\":\"answer\","
 	    "\"question\":{\"name\":\"alias.example.net\",\"type\":\"A\"},"
 	    "\"resolved_ip\":[\"10.77.2.4\",\"10.77.2.5\"]}"));
@@ -202,7 +202,7 @@ static void
 test_address(void **state)
 {
 	struct tuple	 t;
-	struct event	 e;
+	struct record	 e;
 	char		 buf[2048];
 
 	(void)state;
@@ -212,7 +212,7 @@ test_address(void **state)
 	e.rule = "fd00:77:2::/64";
 	e.match = "prefix";
 	e.reason = "TLS without a server name";
-	event_format_json(&e, buf, sizeof(buf));
+	record_format_json(&e, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "\"action\":\"reject\""));
 	assert_non_null(strstr(buf, "\"tls\":{\"client\":{}}"));
 	assert_non_null(strstr(buf, "\"rule\":{\"name\":\"fd00:77:2::/64\""));
@@ -220,12 +220,12 @@ test_address(void **state)
 	assert_null(strstr(buf, "server_name"));
 
 	setup(&e, &t, 0);
-	e.action = EVENT_ALLOW;
+	e.action = RECORD_ALLOW;
 	e.proto = PROTO_NONE;
 	e.rule = "ksn.example";
 	e.match = "learned";
 	e.reason = "the flow names a host no rule blocks";
-	event_format_json(&e, buf, sizeof(buf));
+	record_format_json(&e, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "\"action\":\"allow\""));
 	assert_non_null(strstr(buf, "\"type\":[\"connection\",\"allowed\"]"));
 	assert_non_null(strstr(buf, "\"protocol\":\"other\""));
@@ -240,7 +240,7 @@ static void
 test_utf8(void **state)
 {
 	struct tuple	 t;
-	struct event	 e;
+	struct record	 e;
 	char		 buf[2048];
 
 	(void)state;
@@ -248,7 +248,7 @@ test_utf8(void **state)
 	e.proto = PROTO_HTTP;
 	e.name = "b\xe9\xc3\xa9\x7f\x01.kaspersky.com";
 	e.rule = "kaspersky.com";
-	event_format_json(&e, buf, sizeof(buf));
+	record_format_json(&e, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "\"url\":{\"domain\":"
 	    "\"b\\ufffd\xc3\xa9\\u007f\\u0001.kaspersky.com\"}"));
 	assert_non_null(strstr(buf, "\"name_hex\":"
@@ -257,7 +257,7 @@ test_utf8(void **state)
 
 	/* valid UTF-8 only: no hex copy */
 	e.name = "\xd0\xba\xd0\xb0.example";
-	event_format_json(&e, buf, sizeof(buf));
+	record_format_json(&e, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "\"domain\":\"\xd0\xba\xd0\xb0.example\""));
 	assert_null(strstr(buf, "name_hex"));
 
@@ -279,7 +279,7 @@ static void
 test_no_empty(void **state)
 {
 	struct tuple	 t;
-	struct event	 e;
+	struct record	 e;
 	char		 buf[2048];
 
 	(void)state;
@@ -291,7 +291,7 @@ test_no_empty(void **state)
 	e.alpn = "";
 	e.rule = "10.77.2.0/24";
 	e.match = "prefix";
-	event_format_json(&e, buf, sizeof(buf));
+	record_format_json(&e, buf, sizeof(buf));
 	assert_null(strstr(buf, "\"\""));
 	assert_null(strstr(buf, "category\":\""));
 	assert_null(strstr(buf, "server_name"));
@@ -308,7 +308,7 @@ static void
 test_malformed(void **state)
 {
 	struct tuple	 t;
-	struct event	 e;
+	struct record	 e;
 	char		 buf[2048];
 
 	(void)state;
@@ -318,13 +318,13 @@ test_malformed(void **state)
 	e.rule = "upd.kaspersky.com";
 	e.malformed = 1;
 	e.raw = "a b\xff.upd.kaspersky.com";
-	event_format_json(&e, buf, sizeof(buf));
+	record_format_json(&e, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "\"malformed\":true,"
 	    "\"raw_name\":\"a b\\ufffd.upd.kaspersky.com\","
 	    "\"raw_name_hex\":\"612062ff2e7570642e6b6173706572736b792e636f6d\""));
 	assert_null(strstr(buf, "\"name_hex\""));
 	e.malformed = 0;
-	event_format_json(&e, buf, sizeof(buf));
+	record_format_json(&e, buf, sizeof(buf));
 	assert_null(strstr(buf, "malformed"));
 	assert_null(strstr(buf, "raw_name"));
 }
@@ -334,7 +334,7 @@ static void
 test_capture(void **state)
 {
 	struct tuple	 t;
-	struct event	 e;
+	struct record	 e;
 	char		 buf[2048];
 
 	(void)state;
@@ -346,7 +346,7 @@ test_capture(void **state)
 	e.queue = 3;
 	e.capture = "week48.pcapng";
 	e.packet = 4242;
-	event_format_json(&e, buf, sizeof(buf));
+	record_format_json(&e, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "\"capture\":{\"file\":\"week48.pcapng\","
 	    "\"packet\":4242}}}\n"));
 	assert_null(strstr(buf, "\"queue\""));

@@ -1,5 +1,6 @@
 /*
- * event.c: format and write block and audit events.
+ * record.c: the record of each decision (an "event" in ECS terms):
+ * format it and write it.
  *
  * Queue threads share one event file.  Each event is one write() of a
  * whole line to a descriptor opened with O_APPEND, so lines never mix;
@@ -20,7 +21,7 @@
 #include <unistd.h>
 
 #include "dns.h"
-#include "event.h"
+#include "record.h"
 #include "json.h"
 #include "log.h"
 #include "packet.h"
@@ -28,7 +29,7 @@
 
 #define EVENT_LINEMAX	4096
 
-struct eventlog {
+struct record_log {
 	char	*path;
 	int	 fd;		/* -1: syslog only */
 	int	 borrowed;	/* fd is not ours to close */
@@ -51,12 +52,12 @@ static void	jb_hex(struct jbuf *, const char *, const char *);
 static void	jb_addr(struct jbuf *, const char *, const struct addr *,
 		    uint16_t);
 static const char *proto_name(enum proto);
-static const char *action_name(const struct event *);
-static void	jb_event(struct jbuf *, const struct event *);
+static const char *action_name(const struct record *);
+static void	jb_event(struct jbuf *, const struct record *);
 static void	jb_observer(struct jbuf *);
-static void	jb_protocol(struct jbuf *, const struct event *);
+static void	jb_protocol(struct jbuf *, const struct record *);
 static void	jb_alpn(struct jbuf *, const char *);
-static void	jb_embargo(struct jbuf *, const struct event *);
+static void	jb_embargo(struct jbuf *, const struct record *);
 static void	observer_init(void);
 static int	open_file(const char *);
 
@@ -90,10 +91,10 @@ open_file(const char *path)
 }
 
 /* Open the event file (path may be NULL: syslog only). */
-struct eventlog *
-eventlog_open(const char *path)
+struct record_log *
+record_log_open(const char *path)
 {
-	struct eventlog	*el;
+	struct record_log	*el;
 
 	el = xcalloc(1, sizeof(*el));
 	el->fd = -1;
@@ -109,10 +110,10 @@ eventlog_open(const char *path)
 }
 
 /* Write events to an open descriptor (standard output), not a file. */
-struct eventlog *
+struct record_log *
 eventlog_open_fd(int fd)
 {
-	struct eventlog	*el;
+	struct record_log	*el;
 
 	el = xcalloc(1, sizeof(*el));
 	el->fd = fd;
@@ -122,7 +123,7 @@ eventlog_open_fd(int fd)
 
 /* Reopen the file at its path, keeping the descriptor number. */
 int
-eventlog_reopen(struct eventlog *el)
+record_log_reopen(struct record_log *el)
 {
 	int	 fd;
 
@@ -142,7 +143,7 @@ eventlog_reopen(struct eventlog *el)
 }
 
 void
-eventlog_close(struct eventlog *el)
+record_log_close(struct record_log *el)
 {
 	if (el == NULL)
 		return;
@@ -244,12 +245,12 @@ jb_addr(struct jbuf *j, const char *key, const struct addr *a, uint16_t port)
 }
 
 static const char *
-action_name(const struct event *e)
+action_name(const struct record *e)
 {
 	switch (e->action) {
-	case EVENT_AUDIT:
+	case RECORD_AUDIT:
 		return ("audit");
-	case EVENT_ALLOW:
+	case RECORD_ALLOW:
 		return ("allow");
 	default:
 		return (e->reject ? "reject" : "block");
@@ -269,13 +270,13 @@ observer_init(void)
  * a success; whether the connection went through is in event.type.
  */
 static void
-jb_event(struct jbuf *j, const struct event *e)
+jb_event(struct jbuf *j, const struct record *e)
 {
 	jb_open(j, "event", "{");
 	jb_kv(j, "action", action_name(e));
 	jb_raw(j, ",\"kind\":\"event\",\"category\":[\"network\"],"
 	    "\"type\":[\"connection\",");
-	jb_raw(j, e->action == EVENT_BLOCK ? "\"denied\"]" : "\"allowed\"]");
+	jb_raw(j, e->action == RECORD_BLOCK ? "\"denied\"]" : "\"allowed\"]");
 	jb_kv(j, "outcome", "success");
 	jb_opt(j, "reason", e->reason);
 	jb_kv(j, "dataset", "embargo.events");
@@ -303,7 +304,7 @@ jb_observer(struct jbuf *j)
  * tls.next_protocol is never set and the offer is under embargo.
  */
 static void
-jb_protocol(struct jbuf *j, const struct event *e)
+jb_protocol(struct jbuf *j, const struct record *e)
 {
 	char	 tmp[64];
 	int	 i;
@@ -365,7 +366,7 @@ jb_alpn(struct jbuf *j, const char *alpn)
 
 /* What ECS has no field for. */
 static void
-jb_embargo(struct jbuf *j, const struct event *e)
+jb_embargo(struct jbuf *j, const struct record *e)
 {
 	char	 tmp[64];
 
@@ -413,7 +414,7 @@ jb_embargo(struct jbuf *j, const struct event *e)
  * field is documented in embargod(8), EVENTS.  No field is ever "".
  */
 size_t
-event_format_json(const struct event *e, char *buf, size_t size)
+record_format_json(const struct record *e, char *buf, size_t size)
 {
 	struct jbuf		 j = { buf, 0, size };
 	struct tm		 tm;
@@ -454,7 +455,7 @@ event_format_json(const struct event *e, char *buf, size_t size)
  * caller; the line still went to the log).
  */
 int
-event_emit(struct eventlog *el, const struct event *e)
+record_emit(struct record_log *el, const struct record *e)
 {
 	char	 line[EVENT_LINEMAX], s[64], t[64];
 	size_t	 n;
@@ -469,7 +470,7 @@ event_emit(struct eventlog *el, const struct event *e)
 	    "", e->reason ? ")" : "");
 	if (el == NULL || el->fd == -1)
 		return (0);
-	n = event_format_json(e, line, sizeof(line));
+	n = record_format_json(e, line, sizeof(line));
 	if (write(el->fd, line, n) != (ssize_t)n)
 		return (-1);
 	return (0);
