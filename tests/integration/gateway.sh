@@ -39,32 +39,6 @@ cleanup() {
 }
 EMBT_CLEANUP=cleanup
 
-# dig from the client: 0 when an answer with an address came back.
-resolves() {	# server name [dig options]
-	srv=$1 name=$2
-	shift 2
-	out=$(in_client dig +time=1 +tries=1 +short "$@" @"$srv" "$name" 2>&1)
-	[ -n "$out" ] && ! echo "$out" | grep -q 'timed out'
-}
-
-# curl https://NAME through the gateway, SNI NAME, to address ADDR.
-tls_ok() {	# addr name
-	case $1 in *:*) a="[$1]" ;; *) a=$1 ;; esac
-	in_client curl -sk --max-time 3 -o /dev/null \
-	    --resolve "$2:443:$a" "https://$2/" 2>/dev/null
-}
-
-http_ok() {	# addr name
-	case $1 in *:*) a="[$1]" ;; *) a=$1 ;; esac
-	in_client curl -s --max-time 3 -o /dev/null \
-	    --resolve "$2:80:$a" "http://$2/" 2>/dev/null
-}
-
-s_client_ok() {	# addr sni
-	echo | in_client timeout 5 openssl s_client -connect "$1:443" \
-	    -servername "$2" 2>/dev/null | grep -q '^New, TLS'
-}
-
 split_ok() {	# addr sni
 	in_client timeout 4 python3 "$SPLIT" segments "$1" 443 "$2" \
 	    >/dev/null 2>&1

@@ -62,25 +62,6 @@ cleanup() {
 }
 EMBT_CLEANUP=cleanup
 
-resolves() {	# server name [dig options]
-	srv=$1 name=$2
-	shift 2
-	out=$(in_client dig +time=1 +tries=1 +short "$@" @"$srv" "$name" 2>&1)
-	[ -n "$out" ] && ! echo "$out" | grep -q 'timed out'
-}
-
-tls_ok() {	# addr name
-	case $1 in *:*) a="[$1]" ;; *) a=$1 ;; esac
-	in_client curl -sk --max-time 3 -o /dev/null \
-	    --resolve "$2:443:$a" "https://$2/" 2>/dev/null
-}
-
-http_ok() {	# addr name
-	case $1 in *:*) a="[$1]" ;; *) a=$1 ;; esac
-	in_client curl -s --max-time 3 -o /dev/null \
-	    --resolve "$2:80:$a" "http://$2/" 2>/dev/null
-}
-
 odd() { in_client python3 "$ODD" "$@" >/dev/null 2>&1; }
 
 queued() {	# the kernel's id_sequence of queue 0 in the gateway

@@ -416,6 +416,36 @@ http_up() {
 	embt_wait_server tcp 80 "$S4" "$S6"
 }
 
+# ------------------------------------------------------------ clients
+
+# dig from the client: 0 when an answer with an address came back.
+resolves() {	# server name [dig options]
+	srv=$1 name=$2
+	shift 2
+	out=$(in_client dig +time=1 +tries=1 +short "$@" @"$srv" "$name" 2>&1)
+	[ -n "$out" ] && ! echo "$out" | grep -q 'timed out'
+}
+
+# curl https://NAME through the gateway, SNI NAME, to address ADDR.
+tls_ok() {	# addr name
+	case $1 in *:*) a="[$1]" ;; *) a=$1 ;; esac
+	in_client curl -sk --max-time 3 -o /dev/null \
+	    --resolve "$2:443:$a" "https://$2/" 2>/dev/null
+}
+
+# curl http://NAME through the gateway, Host NAME, to address ADDR.
+http_ok() {	# addr name
+	case $1 in *:*) a="[$1]" ;; *) a=$1 ;; esac
+	in_client curl -s --max-time 3 -o /dev/null \
+	    --resolve "$2:80:$a" "http://$2/" 2>/dev/null
+}
+
+# openssl s_client with SNI to ADDR: 0 when the handshake completed.
+s_client_ok() {	# addr sni
+	echo | in_client timeout 5 openssl s_client -connect "$1:443" \
+	    -servername "$2" 2>/dev/null | grep -q '^New, TLS'
+}
+
 # ------------------------------------------------------------ the daemon
 
 EMBT_DPID=

@@ -48,27 +48,6 @@ cleanup() {
 }
 EMBT_CLEANUP=cleanup
 
-resolves() {	# server name [dig options]
-	srv=$1 name=$2
-	shift 2
-	out=$(in_client dig +time=1 +tries=1 +short "$@" @"$srv" "$name" 2>&1)
-	[ -n "$out" ] && ! echo "$out" | grep -q 'timed out'
-}
-tls_ok() {	# addr name
-	case $1 in *:*) a="[$1]" ;; *) a=$1 ;; esac
-	in_client curl -sk --max-time 3 -o /dev/null \
-	    --resolve "$2:443:$a" "https://$2/" 2>/dev/null
-}
-http_ok() {	# addr name
-	case $1 in *:*) a="[$1]" ;; *) a=$1 ;; esac
-	in_client curl -s --max-time 3 -o /dev/null \
-	    --resolve "$2:80:$a" "http://$2/" 2>/dev/null
-}
-s_client_ok() {	# addr sni
-	echo | in_client timeout 5 openssl s_client -connect "$1:443" \
-	    -servername "$2" 2>/dev/null | grep -q '^New, TLS'
-}
-
 in_gw "$FIREWALL" -m gateway -q 0 -b iptables start ||
     setup_error "embargo-firewall start failed"
 # g1 only: on "any" each forwarded packet would be seen twice.  Not
