@@ -428,7 +428,7 @@ static void
 on_watchdog(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon	*d = arg;
-	uint64_t	 now = clock_mono_ms(), beat;
+	uint64_t	 now = clock_mono_ms(), beat = 0;
 	unsigned	 i;
 
 	(void)fd;
