@@ -104,7 +104,7 @@ pump(struct fixture *f, int ms)
 static int
 got(int fd, char *buf, size_t size)
 {
-	ssize_t	 n;
+	ssize_t	 n = -1;
 	size_t	 off = 0;
 
 	fcntl(fd, F_SETFL, O_NONBLOCK);
