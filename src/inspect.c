@@ -97,6 +97,11 @@ static enum verdict	exception(struct inspect *, struct flow *,
 			    enum conf_exception, enum stats_id);
 static int		in_sequence(const struct flow *, const struct packet *);
 static void		reset_tcp(struct inspect *, const struct packet *);
+static void		inspect_record(struct inspect *, struct record *,
+			    const struct decision *);
+static void		inspect_answer_dns(struct inspect *, const struct tuple *,
+			    const uint8_t *, const struct dns_query *,
+			    enum dns_reject);
 static struct flow	*add_flow(struct inspect *, const struct tuple *);
 static enum verdict	keep_alive(struct inspect *, struct flow *,
 			    struct judged *, const uint8_t *, size_t);
@@ -189,7 +194,7 @@ done(struct judged *j, enum verdict v)
  * its name and client for the top tables, and write it.  A block by a
  * reject list is answered (e->reject) when the daemon can send.
  */
-void
+static void
 inspect_record(struct inspect *in, struct record *e, const struct decision *d)
 {
 	char	 a[INET6_ADDRSTRLEN];
@@ -377,7 +382,7 @@ judge_dns(struct inspect *in, const struct tuple *t, const uint8_t *msg,
  * resolver would, with how's answer (NXDOMAIN, REFUSED or a sink), so
  * the client stops at once instead of retrying until it times out.
  */
-void
+static void
 inspect_answer_dns(struct inspect *in, const struct tuple *t,
     const uint8_t *msg, const struct dns_query *q, enum dns_reject how)
 {

@@ -53,9 +53,5 @@ void		 inspect_init(struct inspect *, const struct conf *,
 void		 inspect_free(struct inspect *);
 enum verdict	 inspect_packet(struct inspect *, const uint8_t *, size_t);
 size_t		 inspect_expire(struct inspect *);
-void		 inspect_record(struct inspect *, struct record *,
-		    const struct decision *);
-void		 inspect_answer_dns(struct inspect *, const struct tuple *,
-		    const uint8_t *, const struct dns_query *, enum dns_reject);
 
 #endif
