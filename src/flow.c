@@ -3,15 +3,15 @@
  *
  * Everything is allocated when the table is made: the entries, the hash
  * heads, and a pool of gather buffers that only flows in the middle of
- * a message hold.  Entries and buffers never used are never written
- * (they are handed out in order before the free lists are used), so
- * their pages cost no memory until traffic needs them: an idle daemon
- * stays small whatever its bounds, and the bounds are still the most
- * it can ever take.  Entries are chained by index; a least-recently-used
- * list lets expiry stop at the first flow that is still fresh.  When
- * the table or the pool is full the caller counts a bound and gives the
- * default verdict: no flow is ever evicted early, because an evicted
- * flow's later packets would be judged without their start.
+ * a message hold, each with room in front for its flow's reader state
+ * (f->aux).  Entries and buffers never used are never written (they are
+ * handed out in order before the free lists are used), so their pages
+ * cost no memory until traffic needs them: an idle daemon stays small
+ * whatever its bounds, and the bounds are still the most it can ever
+ * take.  Entries are chained by index; a least-recently-used list lets
+ * expiry stop at the first flow that is still fresh.  A full table
+ * gives up a flow for a new one, a decided one first (flow_victim());
+ * an empty pool is the caller's bound to count.
  */
 #include "config.h"
 
@@ -37,6 +37,8 @@ struct flow_table {
 	uint32_t	 nbufs;
 	uint32_t	 freshbufs;	/* buffers [freshbufs..nbufs) never used */
 	uint32_t	 bufsize;
+	size_t		 auxsize;	/* each buffer's state in front */
+	size_t		 slot;		/* auxsize + bufsize, aligned */
 };
 
 static uint32_t	tuple_hash(const struct tuple *);
@@ -51,9 +53,13 @@ idx(const struct flow_table *ft, const struct flow *f)
 	return ((uint32_t)(f - ft->flows));
 }
 
-/* Make a table of max flows and nbufs gather buffers of bufsize bytes. */
+/*
+ * Make a table of max flows and nbufs gather buffers of bufsize bytes,
+ * each with auxsize bytes of state for its flow's reader in front
+ * (f->aux, aligned for any type).
+ */
 struct flow_table *
-flow_table_new(uint32_t max, uint32_t nbufs, uint32_t bufsize)
+flow_table_new(uint32_t max, uint32_t nbufs, uint32_t bufsize, size_t auxsize)
 {
 	struct flow_table	*ft;
 
@@ -65,7 +71,9 @@ flow_table_new(uint32_t max, uint32_t nbufs, uint32_t bufsize)
 	ft->heads = xcalloc(ft->nheads, sizeof(*ft->heads));
 	ft->nbufs = nbufs;
 	ft->bufsize = bufsize;
-	ft->bufmem = xcalloc(nbufs, bufsize);
+	ft->auxsize = (auxsize + 15) & ~(size_t)15;
+	ft->slot = (ft->auxsize + bufsize + 15) & ~(size_t)15;
+	ft->bufmem = xcalloc(nbufs, ft->slot);
 	ft->freebufs = xcalloc(nbufs, sizeof(*ft->freebufs));
 	return (ft);
 }
@@ -225,33 +233,75 @@ flow_remove(struct flow_table *ft, struct flow *f)
 	ft->count--;
 }
 
-/* Give f a gather buffer; -1 when the pool is empty. */
-int
-flow_gather(struct flow_table *ft, struct flow *f)
+/* A buffer slot from the pool: its state's address; NULL when empty. */
+static uint8_t *
+slot_take(struct flow_table *ft)
 {
 	uint32_t	 b;
 
-	if (f->st.buf != NULL)
-		return (0);
 	if (ft->nfreebufs > 0)
 		b = ft->freebufs[--ft->nfreebufs];
 	else if (ft->freshbufs < ft->nbufs)
 		b = ft->freshbufs++;
 	else
+		return (NULL);
+	return (ft->bufmem + (size_t)b * ft->slot);
+}
+
+static void
+slot_give(struct flow_table *ft, void *aux)
+{
+	ft->freebufs[ft->nfreebufs++] =
+	    (uint32_t)((size_t)((uint8_t *)aux - ft->bufmem) / ft->slot);
+}
+
+/* Give f a gather buffer; -1 when the pool is empty. */
+int
+flow_gather(struct flow_table *ft, struct flow *f)
+{
+	if (f->st.buf != NULL)
+		return (0);
+	if ((f->aux = slot_take(ft)) == NULL)
 		return (-1);
-	stream_init(&f->st, ft->bufmem + (size_t)b * ft->bufsize, ft->bufsize,
+	stream_init(&f->st, (uint8_t *)f->aux + ft->auxsize, ft->bufsize,
 	    f->base);
 	return (0);
+}
+
+/*
+ * Give a gathering flow a second buffer (f->alt its state, *buf its
+ * bytes, bufsize long), for a second view of its stream; -1 when the
+ * pool is empty.
+ */
+int
+flow_gather_second(struct flow_table *ft, struct flow *f, uint8_t **buf)
+{
+	if (f->st.buf == NULL || (f->alt == NULL &&
+	    (f->alt = slot_take(ft)) == NULL))
+		return (-1);
+	*buf = (uint8_t *)f->alt + ft->auxsize;
+	return (0);
+}
+
+/* Give the second buffer back, if f has one. */
+void
+flow_release_second(struct flow_table *ft, struct flow *f)
+{
+	if (f->alt != NULL)
+		slot_give(ft, f->alt);
+	f->alt = NULL;
 }
 
 void
 flow_release_buffer(struct flow_table *ft, struct flow *f)
 {
+	flow_release_second(ft, f);
 	if (f->st.buf == NULL)
 		return;
-	ft->freebufs[ft->nfreebufs++] =
-	    (uint32_t)((size_t)(f->st.buf - ft->bufmem) / ft->bufsize);
+	slot_give(ft, f->aux);
 	f->st.buf = NULL;
+	f->aux = NULL;
+	f->reading = 0;
 }
 
 /*

@@ -29,13 +29,16 @@ struct flow {
 	uint8_t		 based;		/* base sequence number known */
 	uint32_t	 base;		/* sequence number of byte 0 */
 	uint32_t	 requests;	/* HTTP requests judged before base */
+	uint8_t		 reading;	/* aux holds a reader's state */
 	struct stream	 st;		/* st.buf set while gathering */
+	void		*aux;		/* with st.buf: the reader's state */
+	void		*alt;		/* a second buffer's state, or NULL */
 	struct quic_flow q;		/* QUIC: whose keys its Initials use */
 };
 
 struct flow_table;
 
-struct flow_table *flow_table_new(uint32_t, uint32_t, uint32_t);
+struct flow_table *flow_table_new(uint32_t, uint32_t, uint32_t, size_t);
 void		 flow_table_free(struct flow_table *);
 struct flow	*flow_find(struct flow_table *, const struct tuple *);
 struct flow	*flow_add(struct flow_table *, const struct tuple *,
@@ -43,6 +46,9 @@ struct flow	*flow_add(struct flow_table *, const struct tuple *,
 void		 flow_touch(struct flow_table *, struct flow *, uint64_t);
 void		 flow_remove(struct flow_table *, struct flow *);
 int		 flow_gather(struct flow_table *, struct flow *);
+int		 flow_gather_second(struct flow_table *, struct flow *,
+		    uint8_t **);
+void		 flow_release_second(struct flow_table *, struct flow *);
 void		 flow_release_buffer(struct flow_table *, struct flow *);
 size_t		 flow_expire(struct flow_table *, uint64_t, uint64_t,
 		    uint64_t);

@@ -9,16 +9,19 @@
  * 443 is followed the same way, from its first Initial until the
  * ClientHello in its CRYPTO frames has been judged.
  *
- * Split messages are gathered, not held: every packet gets its verdict
- * in the batch it arrived in, and the earlier pieces of a message pass.
- * The packet that completes a message is always the one judged, so when
- * the name is blocked that packet is dropped and the flow marked, and
- * the server never receives a whole ClientHello or request head to act
- * on.  Holding pieces instead would keep packets in the kernel queue
- * for as long as a client cared to wait.
+ * Split messages are read as they come, not held: every packet gets
+ * its verdict in the batch it arrived in, and the earlier pieces of a
+ * message pass.  A ClientHello is read in order by a reader that keeps
+ * its place (tls.h), so the packet that completes its server name is
+ * the one judged; an HTTP head is gathered and judged by the packet
+ * that completes it.  When the name is blocked that packet is dropped
+ * and the flow marked, and the server never receives a whole
+ * ClientHello or request head to act on.  Holding pieces instead would
+ * keep packets in the kernel queue for as long as a client cared to
+ * wait.
  *
- * Every failure (malformed message, a bound) counts and ends in the
- * policy's default verdict.
+ * Every failure (malformed message, a bound) counts and goes to its
+ * exception policy (policy_exception()).
  */
 #include "config.h"
 
@@ -56,16 +59,34 @@ struct seen {
 	const char		*alpn;
 };
 
+/*
+ * Where a flow's ClientHello is read: the reader (tls.h), the bytes of
+ * the buffer it has read, and its state at the buffer's first byte.
+ */
+struct tls_aux {
+	struct tls_reader	 rd;
+	struct tls_reader	 snap;		/* at st.base */
+	uint32_t		 fed;		/* st.buf[0..fed) read */
+	struct stream		 other;		/* f->alt's: the other view */
+};
+
 static enum verdict	inspect_udp(struct inspect *, const struct packet *);
 static enum verdict	inspect_tcp(struct inspect *, const struct packet *);
 static enum verdict	judge_dns(struct inspect *, const struct tuple *,
 			    const uint8_t *, size_t, int);
 static enum verdict	judge_dns_stream(struct inspect *, struct flow *,
 			    const struct packet *, uint32_t);
-static void		judge_bytes(struct inspect *, struct flow *,
+static void		read_held(struct inspect *, struct flow *,
+			    struct tls_aux *, const struct stream *,
+			    struct judged *);
+static void		make_room(struct inspect *, struct flow *, uint32_t,
+			    size_t);
+static int		second_view(struct inspect *, struct flow *);
+static enum proto	classify(struct inspect *, struct flow *,
 			    const uint8_t *, size_t, struct judged *);
 static void		judge_tls(struct inspect *, struct flow *,
-			    const uint8_t *, size_t, struct judged *);
+			    struct tls_reader *, const uint8_t *, size_t,
+			    struct judged *);
 static void		judge_http(struct inspect *, struct flow *,
 			    const uint8_t *, size_t, struct judged *);
 static enum verdict	judge_host(struct inspect *, struct flow *,
@@ -115,7 +136,7 @@ inspect_init(struct inspect *in, const struct conf *conf,
 	memset(in, 0, sizeof(*in));
 	in->flows = flow_table_new(conf->limit[LIMIT_FLOWS],
 	    conf->limit[LIMIT_GATHER_BUFFERS],
-	    conf->limit[LIMIT_GATHER_BYTES]);
+	    conf->limit[LIMIT_GATHER_BYTES], sizeof(struct tls_aux));
 	in->stats = stats;
 	in->events = events;
 	in->queue = queue;
@@ -633,33 +654,35 @@ judge_dns_stream(struct inspect *in, struct flow *f, const struct packet *pk,
 }
 
 /*
- * A ClientHello: judged by its SNI, then by where the flow goes.  One
- * that breaks the rules after its SNI was read is still judged by it;
- * only when that does not block it does it get the default verdict.
+ * The next n bytes of a ClientHello, in order, to the flow's reader rd;
+ * then, if they tell, the verdict: by the SNI, then by where the flow
+ * goes.  A server name that blocks is acted on as soon as its bytes
+ * have come, before the rest of the ClientHello.  One that breaks the
+ * rules after its SNI was read is still judged by it; only when that
+ * does not block it does it go to the malformed exception.
  */
 static void
-judge_tls(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
-    struct judged *j)
+judge_tls(struct inspect *in, struct flow *f, struct tls_reader *rd,
+    const uint8_t *p, size_t n, struct judged *j)
 {
-	struct tls_hello	 h;
+	const struct tls_hello	*h = &rd->h;
 	struct seen		 s;
 	enum verdict		 v = VERDICT_ALLOW;
-	enum tls_status		 st;
 
 	f->proto = PROTO_TLS;
-	switch ((st = tls_parse_hello(p, n, in->scratch, in->scratchlen,
-	    &h))) {
+	switch (tls_read(rd, p, n)) {
 	case TLS_NEED_MORE:
-		return;
-	case TLS_TOO_BIG:
-		done(j, exception(in, f, EXC_GATHER_BYTES, STAT_BOUND_GATHER));
-		return;
+		if (!h->has_sni || is_address(&h->sni) ||
+		    !blocks(in, &f->t, PROTO_TLS, &h->sni))
+			return;
+		break;
+	case TLS_TOO_BIG:	/* a bare message only: not here */
 	case TLS_NOT_TLS:
 		done(j, exception(in, f, EXC_MALFORMED, STAT_ERR_TLS));
 		return;
 	case TLS_MALFORMED:
-		if (!h.has_sni || is_address(&h.sni) ||
-		    !blocks(in, &f->t, PROTO_TLS, &h.sni)) {
+		if (!h->has_sni || is_address(&h->sni) ||
+		    !blocks(in, &f->t, PROTO_TLS, &h->sni)) {
 			done(j, exception(in, f, EXC_MALFORMED, STAT_ERR_TLS));
 			return;
 		}
@@ -669,18 +692,18 @@ judge_tls(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
 		break;
 	}
 	stats_inc(in->stats, STAT_PROTO_TLS);
-	if (h.ech) {
+	if (h->ech) {
 		stats_inc(in->stats, STAT_ECH);
 		log_debug("ECH ClientHello, outer name %s",
-		    h.has_sni ? h.sni.s : "(none)");
+		    h->has_sni ? h->sni.s : "(none)");
 	}
 	memset(&s, 0, sizeof(s));
 	s.proto = PROTO_TLS;
 	s.none = "TLS without a server name";
-	s.ech = h.ech;
-	s.alpn = h.alpn;
-	if (h.has_sni && !is_address(&h.sni))
-		v = decide(in, &f->t, PROTO_TLS, &h.sni, 0, &h, &s);
+	s.ech = h->ech;
+	s.alpn = h->alpn;
+	if (h->has_sni && !is_address(&h->sni))
+		v = decide(in, &f->t, PROTO_TLS, &h->sni, 0, h, &s);
 	done(j, judge_flow(in, &f->t, &s, v));
 }
 
@@ -922,77 +945,239 @@ judge_http(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
 }
 
 /*
- * The first bytes of a flow: TLS, HTTP, or something we do not judge
- * (allowed).  Leaves j incomplete while the bytes cannot tell yet.
+ * Which protocol a flow's first bytes p[0..n) start: TLS, HTTP, or
+ * something we do not judge (allowed; j is then complete).  PROTO_NONE
+ * while the bytes cannot tell yet.
  */
-static void
-judge_bytes(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
+static enum proto
+classify(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
     struct judged *j)
 {
-	int	 tls, http;
+	struct seen	 s;
+	int		 tls, http;
 
 	j->complete = 0;
-	if (f->proto == PROTO_NONE) {
-		tls = tls_looks_like(p, n);
-		http = http_looks_like(p, n);
-		if (tls == 1)
-			f->proto = PROTO_TLS;
-		else if (http == 1)
-			f->proto = PROTO_HTTP;
-		else if (tls == 0 && http == 0) {
-			struct seen	 s;
-
-			stats_inc(in->stats, STAT_PROTO_OTHER);
-			memset(&s, 0, sizeof(s));
-			s.none = "neither TLS nor HTTP";
-			done(j, judge_flow(in, &f->t, &s, VERDICT_ALLOW));
-			return;
-		} else
-			return;		/* too few bytes to tell */
+	if (f->proto != PROTO_NONE)
+		return ((enum proto)f->proto);
+	tls = tls_looks_like(p, n);
+	http = http_looks_like(p, n);
+	if (tls == 1)
+		return (f->proto = PROTO_TLS);
+	if (http == 1)
+		return (f->proto = PROTO_HTTP);
+	if (tls == 0 && http == 0) {
+		stats_inc(in->stats, STAT_PROTO_OTHER);
+		memset(&s, 0, sizeof(s));
+		s.none = "neither TLS nor HTTP";
+		done(j, judge_flow(in, &f->t, &s, VERDICT_ALLOW));
 	}
-	if (f->proto == PROTO_TLS)
-		judge_tls(in, f, p, n, j);
-	else
-		judge_http(in, f, p, n, j);
+	return (PROTO_NONE);
+}
+
+
+/*
+ * Read the bytes of st (whose reader is x) not yet read.  Returns the
+ * verdict if they told one.
+ */
+static void
+read_held(struct inspect *in, struct flow *f, struct tls_aux *x,
+    const struct stream *st, struct judged *j)
+{
+	uint32_t	 have = stream_contiguous(st);
+
+	j->complete = 0;
+	if (have > x->fed) {
+		judge_tls(in, f, &x->rd, st->buf + x->fed, have - x->fed, j);
+		x->fed = have;
+	}
 }
 
 /*
- * A segment with payload on a flow not yet decided.  The common case,
- * a whole message in the flow's first segment, is judged in place;
- * anything else is gathered in a buffer from the pool.
+ * When a segment ahead of the bytes read would not fit, the bytes read
+ * make room: they go, and the reader's state at the new first byte is
+ * kept.  The other view, if any, is given up then (see second_view()).
+ */
+static void
+make_room(struct inspect *in, struct flow *f, uint32_t seq, size_t len)
+{
+	struct tls_aux	*x = f->aux;
+	uint32_t	 off = seq - f->st.base;
+
+	if (x->fed == 0 || (off < 0x80000000U && off + len <= f->st.cap))
+		return;
+	stream_consume(&f->st, x->fed);
+	x->snap = x->rd;
+	x->fed = 0;
+	flow_release_second(in->flows, f);
+}
+
+/*
+ * The segment at seq would bring bytes that differ from those the flow
+ * holds: from now on the flow is judged by both views of its stream,
+ * the copy the Linux receiver keeps and the other (stream.h), each read
+ * by its own reader from the buffer's first byte.  Counted, with an
+ * event.  Returns -1 when there is no buffer for the second view.
+ */
+static int
+second_view(struct inspect *in, struct flow *f)
+{
+	struct tls_aux	*x = f->aux, *y;
+	struct decision	 d;
+	struct record	 e;
+	uint8_t		*buf;
+
+	if (flow_gather_second(in->flows, f, &buf) == -1)
+		return (-1);
+	y = f->alt;
+	y->other.buf = buf;
+	stream_copy(&y->other, &f->st);
+	y->other.other = 1;
+	if (f->reading)
+		y->rd = x->snap;
+	else
+		tls_reader_init(&y->rd, 1, 0);
+	y->fed = 0;
+	stats_inc(in->stats, STAT_OVERLAPS);
+	policy_overlap(in->policy, in->client, &d);
+	if (d.action == RECORD_NONE)
+		return (0);
+	memset(&e, 0, sizeof(e));
+	e.proto = PROTO_TLS;
+	e.rule = "overlap";
+	e.match = "exception";
+	e.t = &f->t;
+	inspect_record(in, &e, &d);
+	return (0);
+}
+
+/*
+ * A segment with payload on a flow not yet decided.  A ClientHello is
+ * read as its bytes come, in order (tls.h), so one of any size is
+ * judged: the buffer keeps the bytes read as long as it has room (a
+ * later copy of them that differs is an overlap) and then lets them
+ * go; gather-bytes only bounds how far ahead of the bytes read a
+ * segment may come.  A segment in sequence that the buffer cannot hold
+ * is read in place.  Where copies differ, the ClientHello is read in
+ * both views (second_view()) and a block in either blocks.  An HTTP
+ * request head is gathered whole, and copies that differ in it are the
+ * overlap exception.  The common case, a whole message in the flow's
+ * first segment, is judged in place.
  */
 static enum verdict
 judge_stream(struct inspect *in, struct flow *f, const struct packet *pk,
     uint32_t seq)
 {
-	struct judged	 j;
-	enum stream_res	 res;
-	uint32_t	 have;
+	struct tls_reader	 first;
+	struct tls_aux		*x;
+	struct judged		 j;
+	enum stream_res		 res;
+	uint32_t		 have, skip;
 
 	/* the body of a request already judged: the next one comes after */
 	if (f->requests > 0 && (int32_t)(seq + (uint32_t)pk->plen -
 	    f->base) <= 0)
 		return (VERDICT_PASS);
+	j.complete = 0;
 	if (f->st.buf == NULL && seq == f->base) {
-		judge_bytes(in, f, pk->payload, pk->plen, &j);
+		switch (classify(in, f, pk->payload, pk->plen, &j)) {
+		case PROTO_TLS:
+			tls_reader_init(&first, 1, 0);
+			judge_tls(in, f, &first, pk->payload, pk->plen, &j);
+			if (j.complete)
+				return (j.verdict);
+			/* more to come: the reader's place is kept */
+			if (flow_gather(in->flows, f) == -1)
+				return (exception(in, f, EXC_GATHER_BUFFERS,
+				    STAT_BOUND_BUFFERS));
+			x = f->aux;
+			f->reading = 1;
+			f->state = FLOW_GATHER;
+			x->rd = first;
+			tls_reader_init(&x->snap, 1, 0);
+			x->fed = 0;
+			if (pk->plen <= f->st.cap) {
+				(void)stream_add(&f->st, seq, pk->payload,
+				    pk->plen);
+				x->fed = pk->plen;
+			} else {
+				f->st.base = seq + (uint32_t)pk->plen;
+				x->snap = first;
+			}
+			return (VERDICT_PASS);
+		case PROTO_HTTP:
+			judge_http(in, f, pk->payload, pk->plen, &j);
+			break;
+		default:
+			break;
+		}
 		if (j.complete)
 			return (keep_alive(in, f, &j, pk->payload, pk->plen));
 	}
 	if (flow_gather(in->flows, f) == -1)
 		return (exception(in, f, EXC_GATHER_BUFFERS,
 		    STAT_BOUND_BUFFERS));
+	f->state = FLOW_GATHER;
+	if (f->reading) {
+		x = f->aux;
+		make_room(in, f, seq, pk->plen);
+		skip = f->st.base - seq;
+		if (f->st.nr == 0 && skip < pk->plen &&
+		    pk->plen - skip > f->st.cap) {
+			/* in sequence, bigger than the buffer: in place */
+			flow_release_second(in->flows, f);
+			f->st.base = seq + (uint32_t)pk->plen;
+			judge_tls(in, f, &x->rd, pk->payload + skip,
+			    pk->plen - skip, &j);
+			x->snap = x->rd;
+			return (j.complete ? j.verdict : VERDICT_PASS);
+		}
+	}
+	/* a ClientHello (or what may become one) is read in both views */
+	if (f->proto != PROTO_HTTP && f->alt == NULL &&
+	    stream_differs(&f->st, seq, pk->payload, pk->plen) &&
+	    second_view(in, f) == -1)
+		return (exception(in, f, EXC_OVERLAP, STAT_OVERLAPS));
+	if (f->alt != NULL)
+		(void)stream_add(&((struct tls_aux *)f->alt)->other, seq,
+		    pk->payload, pk->plen);
 	if ((res = stream_add(&f->st, seq, pk->payload, pk->plen)) ==
 	    STREAM_TOO_SCATTERED)
 		return (exception(in, f, EXC_SEGMENTS, STAT_BOUND_SEGMENTS));
-	if (f->st.conflict)
+	if (f->st.conflict && f->alt == NULL)
 		return (exception(in, f, EXC_OVERLAP, STAT_OVERLAPS));
-	f->state = FLOW_GATHER;
-	if ((have = stream_contiguous(&f->st)) == 0)
-		return (VERDICT_PASS);	/* the start is still missing */
-	judge_bytes(in, f, f->st.buf, have, &j);
+	if ((have = stream_contiguous(&f->st)) == 0) {
+		/* the start is still missing */
+		if (res == STREAM_PAST_END)
+			return (exception(in, f, EXC_GATHER_BYTES,
+			    STAT_BOUND_GATHER));
+		return (VERDICT_PASS);
+	}
+	if (!f->reading && classify(in, f, f->st.buf, have, &j) == PROTO_TLS) {
+		x = f->aux;
+		tls_reader_init(&x->rd, 1, 0);
+		tls_reader_init(&x->snap, 1, 0);
+		x->fed = 0;
+		f->reading = 1;
+	}
+	/* an HTTP head has one view: copies that differ are the exception */
+	if (f->alt != NULL && f->proto == PROTO_HTTP)
+		return (exception(in, f, EXC_OVERLAP, STAT_OVERLAPS));
+	if (f->reading && f->alt != NULL) {
+		/* the other view first: a block there blocks */
+		x = f->alt;
+		read_held(in, f, x, &x->other, &j);
+		if (j.complete && j.verdict == VERDICT_BLOCK)
+			return (j.verdict);
+	}
+	if (f->reading) {
+		read_held(in, f, f->aux, &f->st, &j);
+		if (j.complete)
+			return (j.verdict);
+	} else if (!j.complete && f->proto == PROTO_HTTP)
+		judge_http(in, f, f->st.buf, have, &j);
 	if (j.complete)
 		return (keep_alive(in, f, &j, f->st.buf, have));
-	if (res == STREAM_PAST_END || have == f->st.cap)
+	if (res == STREAM_PAST_END || (!f->reading && have == f->st.cap))
 		return (exception(in, f, EXC_GATHER_BYTES, STAT_BOUND_GATHER));
 	return (VERDICT_PASS);
 }
@@ -1026,7 +1211,8 @@ keep_alive(struct inspect *in, struct flow *f, struct judged *j,
 			return (VERDICT_PASS);
 		p = in->scratch;
 		n = rest;
-		judge_bytes(in, f, p, n, j);
+		j->complete = 0;
+		judge_http(in, f, p, n, j);
 	}
 	if (j->complete)
 		return (j->verdict);
@@ -1052,7 +1238,7 @@ in_sequence(const struct flow *f, const struct packet *pk)
 	uint32_t	 next = f->base;
 
 	if (f->st.buf != NULL)
-		next += stream_contiguous(&f->st);
+		next = f->st.base + stream_contiguous(&f->st);
 	return (!f->based || pk->seq == next);
 }
 

@@ -31,7 +31,7 @@ struct inspect {
 	uint64_t		 wall_ms;	/* for events */
 	uint64_t		 flow_timeout_ms;
 	uint64_t		 decided_timeout_ms;
-	uint8_t			*scratch;	/* TLS handshake assembly */
+	uint8_t			*scratch;	/* pipelined HTTP requests */
 	size_t			 scratchlen;
 	enum client_policy	 client;	/* the current packet's */
 	struct top		*top_names;	/* matched names */

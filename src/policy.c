@@ -145,6 +145,23 @@ policy_exception(const struct policy *p, enum conf_exception k,
 }
 
 /*
+ * Two copies of the same bytes of a flow differed, and the flow is
+ * judged by both (the copy the Linux receiver keeps and the other): no
+ * verdict of its own, but an audit event, so that a SOC sees the
+ * attempt whatever the names then say.
+ */
+void
+policy_overlap(const struct policy *p, enum client_policy cp,
+    struct decision *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->list = &p->exceptions;
+	d->verdict = VERDICT_PASS;
+	d->action = cp == CLIENT_EXEMPT ? RECORD_NONE : RECORD_AUDIT;
+	d->reason = "two copies of the same bytes differ: both are judged";
+}
+
+/*
  * Decide a name seen in proto over TCP (tcp) or UDP, asked for as DNS
  * type qtype (0: not DNS), from a client with policy cp.  An allow
  * rule, or no rule, lets it be.  Allowed TCP flows are decided (the

@@ -101,6 +101,8 @@ enum verdict	 policy_default(const struct policy *, int, int);
 void		 policy_exception(const struct policy *, enum conf_exception,
 		    const struct list *, int, enum client_policy,
 		    struct decision *);
+void		 policy_overlap(const struct policy *, enum client_policy,
+		    struct decision *);
 int		 policy_explain(const struct policy *, const char *,
 		    const struct addr *, struct explain *);
 void		 policy_explain_text(const struct explain *, const char *,

@@ -14,6 +14,12 @@
  * a receiver other than Linux may keep the other one.  Bytes before
  * the base (old retransmissions) and beyond the buffer are ignored,
  * the latter reported so that the caller can count a bound.
+ *
+ * A stream made with other set keeps, where copies differ, the copy
+ * Linux does not: the view of a receiver that never got the bytes
+ * Linux delivered (they were lost between the daemon and the server,
+ * or meant to be), or that lets later copies win.  Its owner judges the
+ * flow by both views.
  */
 #include "config.h"
 
@@ -36,6 +42,37 @@ stream_init(struct stream *st, uint8_t *buf, uint32_t cap, uint32_t base)
 	st->base = base;
 	st->nr = 0;
 	st->conflict = 0;
+	st->other = 0;
+}
+
+/* Would [seq, seq+len) bring bytes that differ from those present? */
+int
+stream_differs(const struct stream *st, uint32_t seq, const uint8_t *data,
+    size_t len)
+{
+	const struct stream_range	*r;
+	uint32_t			 off = seq - st->base, lo, hi, a, b;
+	int				 i;
+
+	if (off >= 0x80000000U) {		/* starts before the base */
+		if (st->base - seq >= len)
+			return (0);
+		data += st->base - seq;
+		len -= st->base - seq;
+		off = 0;
+	}
+	if (len == 0 || off >= st->cap)
+		return (0);
+	a = off;
+	b = len > st->cap - a ? st->cap : a + (uint32_t)len;
+	for (i = 0; i < st->nr; i++) {
+		r = &st->r[i];
+		lo = a > r->start ? a : r->start;
+		hi = b < r->end ? b : r->end;
+		if (lo < hi && memcmp(st->buf + lo, data + (lo - a), hi - lo))
+			return (1);
+	}
+	return (0);
 }
 
 /*
@@ -47,7 +84,7 @@ overlap(struct stream *st, uint32_t a, uint32_t b, const uint8_t *data)
 {
 	const struct stream_range	*r;
 	uint32_t			 lo, hi;
-	int				 i;
+	int				 i, linux_takes;
 
 	for (i = 0; i < st->nr; i++) {
 		r = &st->r[i];
@@ -57,8 +94,9 @@ overlap(struct stream *st, uint32_t a, uint32_t b, const uint8_t *data)
 		    memcmp(st->buf + lo, data + (lo - a), hi - lo) == 0)
 			continue;
 		st->conflict = 1;
-		if (r->start != 0 && (a < r->start ||
-		    (a == r->start && b > r->end)))
+		linux_takes = r->start != 0 && (a < r->start ||
+		    (a == r->start && b > r->end));
+		if (linux_takes != st->other)
 			memcpy(st->buf + lo, data + (lo - a), hi - lo);
 	}
 }
@@ -152,6 +190,18 @@ uint32_t
 stream_contiguous(const struct stream *st)
 {
 	return (st->nr > 0 && st->r[0].start == 0 ? st->r[0].end : 0);
+}
+
+/* Make dst, with its own buffer of the same size, a copy of src. */
+void
+stream_copy(struct stream *dst, const struct stream *src)
+{
+	uint8_t	*buf = dst->buf;
+
+	*dst = *src;
+	dst->buf = buf;
+	if (src->nr > 0)
+		memcpy(buf, src->buf, src->r[src->nr - 1].end);
 }
 
 /*

@@ -28,11 +28,15 @@ struct stream {
 	int			 nr;
 	struct stream_range	 r[STREAM_RANGES];	/* sorted, apart */
 	int			 conflict;	/* two copies differed */
+	int			 other;		/* keep the copy Linux does not */
 };
 
 void		 stream_init(struct stream *, uint8_t *, uint32_t, uint32_t);
 enum stream_res	 stream_add(struct stream *, uint32_t, const uint8_t *,
 		    size_t);
+int		 stream_differs(const struct stream *, uint32_t,
+		    const uint8_t *, size_t);
+void		 stream_copy(struct stream *, const struct stream *);
 uint32_t	 stream_contiguous(const struct stream *);
 void		 stream_consume(struct stream *, uint32_t);
 

@@ -1,18 +1,27 @@
 /*
  * tls.c: the server name, ALPN and version hints of a TLS ClientHello.
  *
- * The input is the client's byte stream from its first byte, as far as
- * it has come.  The parser keeps no state between calls: each call
- * starts again from the first byte, so the caller only has to keep the
- * bytes.  A ClientHello may span TCP segments (the caller gathers them)
- * and TLS records (we join the fragments).  The common case, one record
- * holding the whole ClientHello, is read in place; only a ClientHello
- * split across records is copied into the caller's scratch buffer.
+ * The ClientHello is read as its bytes come, in order, by a reader
+ * that keeps its place between calls (struct tls_reader): the bytes
+ * themselves are never held, only where the reader is in the message,
+ * the lengths of the windows it is inside, and what it found so far.
+ * A ClientHello of any size (up to the 16 MiB a handshake message can
+ * say) is read in a few hundred bytes of state, however it is cut into
+ * TCP segments and TLS records, and the server name is known as soon
+ * as its last byte has come, before the rest of the message.
  *
- * The ClientHello itself is read with a cursor over (pointer, length)
- * whose error is sticky and shared by the windows carved out of it: a
- * read past a window's end records why and every later read does
- * nothing, so the walk checks for failure only where it must decide.
+ * Two layers: the record layer takes the 5-byte record headers out of
+ * the client's stream (records mode) and hands the fragments' bytes on;
+ * the message layer walks the handshake message.  QUIC's CRYPTO stream
+ * has no record layer and goes straight to the second.
+ *
+ * The message layer is a list of fields, each an integer of 1 to 3
+ * bytes or a run of bytes to pass over (or collect: the server name,
+ * the ALPN names).  Each vector the message nests (the body, the
+ * extensions, one extension, its list, one entry) is a window whose
+ * bytes left are kept; a length that overruns the window it is in is
+ * refused at once, with the same words as a reader of the whole message
+ * would use, so the verdict never depends on how the bytes were cut.
  */
 #include "config.h"
 
@@ -42,43 +51,63 @@
 #define TLS_SEEN_VERSIONS	0x04
 #define TLS_SEEN_ECH		0x08
 
-struct tls_cursor {
-	const uint8_t	 *p;
-	size_t		  len;
-	const char	**err;	/* shared by every window of a message */
+/* The windows, outermost first. */
+enum {
+	W_BODY,		/* the ClientHello body */
+	W_EXTS,		/* the extensions */
+	W_EXT,		/* one extension */
+	W_LIST		/* its list (server names, ALPN, versions) */
+};
+
+/* The field just read, which says what comes next. */
+enum tls_field {
+	F_TYPE,		/* handshake message type */
+	F_LENGTH,	/* handshake message length */
+	F_VERSION,
+	F_RANDOM,
+	F_SID_LEN,
+	F_SID,
+	F_CS_LEN,
+	F_CS,
+	F_COMP_LEN,
+	F_COMP,
+	F_EXTS_LEN,
+	F_EXT_TYPE,
+	F_EXT_LEN,
+	F_EXT_BODY,	/* an extension passed over */
+	F_SNI_LIST,
+	F_SNI_TYPE,
+	F_SNI_LEN,
+	F_SNI_NAME,	/* the host_name collected */
+	F_SNI_SKIP,	/* another entry passed over */
+	F_ALPN_LIST,
+	F_ALPN_LEN,
+	F_ALPN_NAME,
+	F_VER_LIST,
+	F_VER_ITEM
 };
 
 static void		tls_reset(struct tls_hello *);
-static enum tls_status	tls_bad(struct tls_hello *, const char *);
-static enum tls_status	tls_too_big(struct tls_hello *);
-static inline size_t	tls_get24(const uint8_t *);
-static enum tls_status	tls_record(const uint8_t *, size_t, int, size_t *,
-			    struct tls_hello *);
-static enum tls_status	tls_gather(const uint8_t *, size_t, uint8_t *,
-			    size_t, struct tls_hello *, const uint8_t **);
-static enum tls_status	tls_fragment(const uint8_t *, size_t, uint8_t *,
-			    size_t, size_t *, struct tls_hello *);
-static void		tls_fail(struct tls_cursor *, const char *);
-static unsigned		tls_get(struct tls_cursor *, size_t,
+static enum tls_status	tls_bad(struct tls_reader *, const char *);
+static void		tls_want(struct tls_reader *, unsigned, int,
 			    const char *);
-static void		tls_take(struct tls_cursor *, size_t,
-			    struct tls_cursor *, const char *);
-static void		tls_vector(struct tls_cursor *, size_t,
-			    struct tls_cursor *, const char *);
-static enum tls_status	tls_walk_hello(const uint8_t *, size_t,
-			    struct tls_hello *);
-static void		tls_walk_extensions(struct tls_cursor *,
-			    struct tls_hello *);
-static void		tls_extension(unsigned, struct tls_cursor *,
-			    struct tls_hello *, unsigned *);
-static void		tls_server_name(struct tls_cursor *,
-			    struct tls_hello *);
+static void		tls_run(struct tls_reader *, uint32_t, int);
+static void		tls_open(struct tls_reader *, uint32_t);
+static void		tls_next_ext(struct tls_reader *);
+static void		tls_next_item(struct tls_reader *);
+static void		tls_step(struct tls_reader *);
+static void		tls_ext_start(struct tls_reader *);
+static void		tls_list_start(struct tls_reader *);
+static void		tls_consume(struct tls_reader *, uint32_t);
+static void		tls_collect(struct tls_reader *, const uint8_t *,
+			    uint32_t);
+static void		tls_name_done(struct tls_reader *);
+static void		tls_message(struct tls_reader *, const uint8_t *,
+			    size_t);
+static void		tls_header_byte(struct tls_reader *, uint8_t);
 static size_t		tls_cut_port(const uint8_t *, size_t);
-static void		tls_alpn(struct tls_cursor *, struct tls_hello *);
 static size_t		tls_alpn_put(struct tls_hello *, size_t,
 			    const uint8_t *, size_t);
-static void		tls_versions(struct tls_cursor *,
-			    struct tls_hello *);
 
 static void
 tls_reset(struct tls_hello *h)
@@ -91,24 +120,15 @@ tls_reset(struct tls_hello *h)
 	h->err = NULL;
 }
 
+/* The message breaks the rules: why, and nothing more is read. */
 static enum tls_status
-tls_bad(struct tls_hello *h, const char *why)
+tls_bad(struct tls_reader *r, const char *why)
 {
-	h->err = why;
-	return (TLS_MALFORMED);
-}
-
-static enum tls_status
-tls_too_big(struct tls_hello *h)
-{
-	h->err = "ClientHello larger than the scratch buffer";
-	return (TLS_TOO_BIG);
-}
-
-static inline size_t
-tls_get24(const uint8_t *p)
-{
-	return ((size_t)p[0] << 16 | (size_t)p[1] << 8 | p[2]);
+	if (r->status == TLS_NEED_MORE) {
+		r->h.err = why;
+		r->status = TLS_MALFORMED;
+	}
+	return (r->status);
 }
 
 /*
@@ -133,274 +153,112 @@ tls_looks_like(const uint8_t *buf, size_t len)
 }
 
 /*
- * Check the record header at p (avail bytes from there on) and set *rlen
- * to its length.  The first record decides whether this is TLS at all;
- * a later one that breaks the rules makes the ClientHello malformed.
- * TLS_DONE here means "a good header".
+ * Start reading a ClientHello: records says whether TLS records wrap it
+ * (TCP) or not (QUIC's CRYPTO stream); max, when not 0, is the longest
+ * message taken, its header included (TLS_TOO_BIG beyond).
  */
-static enum tls_status
-tls_record(const uint8_t *p, size_t avail, int first, size_t *rlen,
-    struct tls_hello *h)
+void
+tls_reader_init(struct tls_reader *r, int records, size_t max)
 {
-	int	 looks;
-
-	looks = tls_looks_like(p, avail);
-	if (looks == 0 && first) {
-		h->err = "not a TLS handshake record";
-		return (TLS_NOT_TLS);
-	}
-	if (looks == 0)
-		return (tls_bad(h, avail > 0 && p[0] != TLS_CT_HANDSHAKE ?
-		    "non-handshake record inside the ClientHello" :
-		    "bad record version"));
-	if (avail < TLS_RECORD_HDR)
-		return (TLS_NEED_MORE);
-	*rlen = (size_t)p[3] << 8 | p[4];
-	if (*rlen > TLS_RECORD_MAX)
-		return (tls_bad(h, "record too long"));
-	return (TLS_DONE);
+	memset(r, 0, sizeof(*r));
+	tls_reset(&r->h);
+	r->records = records != 0;
+	r->first = 1;
+	r->max = max;
+	r->status = TLS_NEED_MORE;
+	r->field = F_TYPE;
+	r->want = 1;
 }
 
 /*
- * Copy one record's fragment (n bytes at f) into scratch, where *have
- * bytes of the handshake message already are; the message's own header
- * says how long it is.  TLS_DONE once the message is whole.
+ * Next, an integer of n bytes inside the innermost window, as field f;
+ * why, if the window ends first.
  */
-static enum tls_status
-tls_fragment(const uint8_t *f, size_t n, uint8_t *scratch, size_t scratchlen,
-    size_t *have, struct tls_hello *h)
-{
-	size_t	 need, take;
-
-	for (; n > 0 && *have < TLS_HS_HDR; f++, n--) {
-		if (*have == 0 && f[0] != TLS_HS_CLIENT_HELLO)
-			return (tls_bad(h, "not a ClientHello"));
-		if (*have == scratchlen)
-			return (tls_too_big(h));
-		scratch[(*have)++] = f[0];
-	}
-	if (*have < TLS_HS_HDR)
-		return (TLS_NEED_MORE);
-	need = TLS_HS_HDR + tls_get24(scratch + 1);
-	if (need > scratchlen)
-		return (tls_too_big(h));
-	take = need - *have < n ? need - *have : n;
-	memcpy(scratch + *have, f, take);
-	*have += take;
-	return (*have == need ? TLS_DONE : TLS_NEED_MORE);
-}
-
-/*
- * Find the whole handshake message in the records of s and point *msg
- * at it: in place when the first record with content holds it all,
- * else in scratch.  Empty handshake records are skipped, as OpenSSL
- * skips them.  A message that scratch could not hold is TLS_TOO_BIG
- * whichever way it came, so that the answer does not depend on how
- * records were cut.
- */
-static enum tls_status
-tls_gather(const uint8_t *s, size_t len, uint8_t *scratch, size_t scratchlen,
-    struct tls_hello *h, const uint8_t **msg)
-{
-	const uint8_t	*f;
-	size_t		 off = 0, rlen = 0, n, have = 0, need;
-	enum tls_status	 st;
-
-	for (;; off += TLS_RECORD_HDR + rlen) {
-		st = tls_record(s + off, len - off, off == 0, &rlen, h);
-		if (st != TLS_DONE)
-			return (st);
-		if (rlen == 0)
-			continue;	/* an empty record says nothing */
-		f = s + off + TLS_RECORD_HDR;
-		n = len - off - TLS_RECORD_HDR;
-		if (n > rlen)
-			n = rlen;
-		if (have == 0 && n >= TLS_HS_HDR &&
-		    f[0] == TLS_HS_CLIENT_HELLO) {
-			need = TLS_HS_HDR + tls_get24(f + 1);
-			if (need > scratchlen)
-				return (tls_too_big(h));
-			if (need <= n) {
-				*msg = f;	/* the fast path: no copy */
-				return (TLS_DONE);
-			}
-			if (need <= rlen)
-				return (TLS_NEED_MORE);
-		}
-		st = tls_fragment(f, n, scratch, scratchlen, &have, h);
-		if (st == TLS_DONE)
-			*msg = scratch;
-		if (st != TLS_NEED_MORE || n < rlen)
-			return (st);
-	}
-}
-
-/*
- * Read the ClientHello at the start of the client's stream.  scratch
- * (scratchlen bytes) holds a ClientHello split across records; a
- * ClientHello longer than scratchlen (its 4-byte header included) is
- * TLS_TOO_BIG even when it came in one record.  See tls.h.
- */
-enum tls_status
-tls_parse_hello(const uint8_t *stream, size_t len, uint8_t *scratch,
-    size_t scratchlen, struct tls_hello *h)
-{
-	const uint8_t	*msg = NULL;
-	size_t		 mlen;
-	enum tls_status	 st;
-
-	tls_reset(h);
-	st = tls_gather(stream, len, scratch, scratchlen, h, &msg);
-	if (st != TLS_DONE)
-		return (st);
-	mlen = tls_get24(msg + 1);
-	return (tls_walk_hello(msg + TLS_HS_HDR, mlen, h));
-}
-
-/*
- * Read a bare ClientHello handshake message, as QUIC's CRYPTO frames
- * carry it (RFC 9001 4): no record layer, len bytes gathered from its
- * first.  One longer than max, its 4-byte header included, is
- * TLS_TOO_BIG as soon as its header says so.
- */
-enum tls_status
-tls_parse_handshake(const uint8_t *msg, size_t len, size_t max,
-    struct tls_hello *h)
-{
-	size_t	 mlen;
-
-	tls_reset(h);
-	if (len < 1)
-		return (TLS_NEED_MORE);
-	if (msg[0] != TLS_HS_CLIENT_HELLO) {
-		h->err = "not a ClientHello";
-		return (TLS_NOT_TLS);
-	}
-	if (len < TLS_HS_HDR)
-		return (TLS_NEED_MORE);
-	mlen = tls_get24(msg + 1);
-	if (TLS_HS_HDR + mlen > max)
-		return (tls_too_big(h));
-	if (len < TLS_HS_HDR + mlen)
-		return (TLS_NEED_MORE);
-	return (tls_walk_hello(msg + TLS_HS_HDR, mlen, h));
-}
-
 static void
-tls_fail(struct tls_cursor *c, const char *why)
+tls_want(struct tls_reader *r, unsigned n, int f, const char *why)
 {
-	if (*c->err == NULL)
-		*c->err = why;
-	c->len = 0;
-}
-
-/* A big-endian integer of n (1-3) bytes, or 0 and why past the end. */
-static unsigned
-tls_get(struct tls_cursor *c, size_t n, const char *why)
-{
-	unsigned	 v = 0;
-
-	if (*c->err != NULL)
-		return (0);
-	if (c->len < n) {
-		tls_fail(c, why);
-		return (0);
-	}
-	c->len -= n;
-	while (n-- > 0)
-		v = v << 8 | *c->p++;
-	return (v);
-}
-
-/* Carve the next n bytes of c into the window sub. */
-static void
-tls_take(struct tls_cursor *c, size_t n, struct tls_cursor *sub,
-    const char *why)
-{
-	sub->p = c->p;
-	sub->len = 0;
-	sub->err = c->err;
-	if (*c->err != NULL)
-		return;
-	if (c->len < n) {
-		tls_fail(c, why);
+	if (r->depth > 0 && r->win[r->depth - 1] < n) {
+		tls_bad(r, why);
 		return;
 	}
-	sub->len = n;
-	c->p += n;
-	c->len -= n;
+	r->field = (uint8_t)f;
+	r->want = (uint8_t)n;
+	r->acc = 0;
 }
 
-/* A vector: a length of lenbytes bytes, then that many bytes. */
+/* Next, a run of n bytes (already checked against the window), as f. */
 static void
-tls_vector(struct tls_cursor *c, size_t lenbytes, struct tls_cursor *sub,
-    const char *why)
+tls_run(struct tls_reader *r, uint32_t n, int f)
 {
-	size_t	 n;
-
-	n = tls_get(c, lenbytes, why);
-	tls_take(c, n, sub, why);
+	r->field = (uint8_t)f;
+	r->run = n;
 }
 
-/* Walk a whole ClientHello body: the fixed fields, then extensions. */
-static enum tls_status
-tls_walk_hello(const uint8_t *body, size_t len, struct tls_hello *h)
+/* Open a window of n bytes inside the innermost one (already checked). */
+static void
+tls_open(struct tls_reader *r, uint32_t n)
 {
-	struct tls_cursor	 c = { body, len, &h->err }, v;
-	unsigned		 version;
+	r->win[r->depth++] = n;
+}
 
-	version = tls_get(&c, 2, "truncated ClientHello");
-	if (h->err == NULL && version >> 8 != 3)
-		tls_fail(&c, "bad ClientHello version");
-	tls_take(&c, TLS_RANDOM_LEN, &v, "truncated ClientHello");
-	tls_vector(&c, 1, &v, "session id overruns the ClientHello");
-	if (v.len > TLS_SESSION_ID_MAX)
-		tls_fail(&c, "session id longer than 32 bytes");
-	tls_vector(&c, 2, &v, "cipher suites overrun the ClientHello");
-	if (h->err == NULL && (v.len < 2 || v.len % 2 != 0))
-		tls_fail(&c, "bad cipher suites length");
-	tls_vector(&c, 1, &v, "compression methods overrun the ClientHello");
-	if (h->err == NULL && v.len == 0)
-		tls_fail(&c, "no compression methods");
-	/* a ClientHello without extensions ends here (RFC 5246 7.4.1.2) */
-	if (h->err == NULL && c.len > 0) {
-		tls_vector(&c, 2, &v, "extensions overrun the ClientHello");
-		if (c.len > 0)
-			tls_fail(&c, "bytes after the extensions");
-		tls_walk_extensions(&v, h);
+/* Every open window loses n bytes: they were read. */
+static void
+tls_consume(struct tls_reader *r, uint32_t n)
+{
+	unsigned	 i;
+
+	for (i = 0; i < r->depth; i++)
+		r->win[i] -= n;
+}
+
+/* After an extension: the next one, or the end of the ClientHello. */
+static void
+tls_next_ext(struct tls_reader *r)
+{
+	r->depth = W_EXT;		/* close the extension's windows */
+	if (r->win[W_EXTS] > 0) {
+		tls_want(r, 2, F_EXT_TYPE, "truncated extension header");
+		return;
 	}
-	return (h->err == NULL ? TLS_DONE : TLS_MALFORMED);
+	r->status = TLS_DONE;
 }
 
-/*
- * Each extension: type, length, data.  Unknown types, GREASE among
- * them, are skipped.
- */
+/* After an entry of a list: the next one, or the extension's end. */
 static void
-tls_walk_extensions(struct tls_cursor *c, struct tls_hello *h)
+tls_next_item(struct tls_reader *r)
 {
-	struct tls_cursor	 data;
-	unsigned		 type, len, seen = 0;
-
-	while (*c->err == NULL && c->len > 0) {
-		type = tls_get(c, 2, "truncated extension header");
-		len = tls_get(c, 2, "truncated extension header");
-		tls_take(c, len, &data, "extension overruns the extensions");
-		if (*c->err == NULL)
-			tls_extension(type, &data, h, &seen);
+	if (r->win[W_LIST] == 0) {
+		tls_next_ext(r);
+		return;
+	}
+	switch (r->ext) {
+	case TLS_EXT_SERVER_NAME:
+		tls_want(r, 1, F_SNI_TYPE,
+		    "server name entry overruns the list");
+		break;
+	case TLS_EXT_ALPN:
+		tls_want(r, 1, F_ALPN_LEN,
+		    "ALPN protocol name overruns the list");
+		break;
+	default:
+		tls_want(r, 2, F_VER_ITEM, "bad supported_versions length");
+		break;
 	}
 }
 
-/* One extension; a second one of a kind we read is refused. */
+/* An extension's header has been read (type r->ext, length in acc). */
 static void
-tls_extension(unsigned type, struct tls_cursor *data, struct tls_hello *h,
-    unsigned *seen)
+tls_ext_start(struct tls_reader *r)
 {
 	unsigned	 bit;
 	const char	*dup;
 
-	switch (type) {
+	if (r->acc > r->win[W_EXTS]) {
+		tls_bad(r, "extension overruns the extensions");
+		return;
+	}
+	tls_open(r, r->acc);
+	switch (r->ext) {
 	case TLS_EXT_SERVER_NAME:
 		bit = TLS_SEEN_SNI;
 		dup = "duplicate server_name extension";
@@ -418,51 +276,401 @@ tls_extension(unsigned type, struct tls_cursor *data, struct tls_hello *h,
 		dup = "duplicate encrypted_client_hello extension";
 		break;
 	default:
+		/* unknown types, GREASE among them, are passed over */
+		tls_run(r, r->acc, F_EXT_BODY);
 		return;
 	}
-	if (*seen & bit) {
-		tls_fail(data, dup);
+	if (r->seen & bit) {
+		tls_bad(r, dup);
 		return;
 	}
-	*seen |= bit;
-	if (type == TLS_EXT_SERVER_NAME)
-		tls_server_name(data, h);
-	else if (type == TLS_EXT_ALPN)
-		tls_alpn(data, h);
-	else if (type == TLS_EXT_VERSIONS)
-		tls_versions(data, h);
-	else
-		h->ech = 1;	/* sealed; that it is there is the news */
+	r->seen |= bit;
+	switch (r->ext) {
+	case TLS_EXT_SERVER_NAME:
+		tls_want(r, 2, F_SNI_LIST, "bad server_name list length");
+		break;
+	case TLS_EXT_ALPN:
+		tls_want(r, 2, F_ALPN_LIST, "bad ALPN list length");
+		break;
+	case TLS_EXT_VERSIONS:
+		tls_want(r, 1, F_VER_LIST, "bad supported_versions length");
+		break;
+	default:
+		r->h.ech = 1;	/* sealed; that it is there is the news */
+		tls_run(r, r->acc, F_EXT_BODY);
+		break;
+	}
 }
 
 /*
- * server_name (RFC 6066 3): a list of (type, name); the first host_name
- * that is not empty is the one (an empty one names nothing, so the
- * flow is judged as one without a name).  A ":port" after the name is
- * cut off, as nginx does.  A name valid only in part is kept so (see
- * name.h): it is judged by its valid labels.  Other name types are
- * skipped by their length.
+ * A list's length has been read (in acc): server_name (RFC 6066 3) and
+ * ALPN (RFC 7301 3.1) lists fill their extension and are not empty;
+ * supported_versions (RFC 8446 4.2.1) is a non-empty list of pairs.
  */
 static void
-tls_server_name(struct tls_cursor *ext, struct tls_hello *h)
+tls_list_start(struct tls_reader *r)
 {
-	struct tls_cursor	 list, name;
-	unsigned		 type;
+	const char	*why;
+	uint32_t	 n = r->acc;
 
-	tls_vector(ext, 2, &list, "bad server_name list length");
-	if (ext->len != 0 || (h->err == NULL && list.len == 0))
-		tls_fail(ext, "bad server_name list length");
-	while (h->err == NULL && list.len > 0) {
-		type = tls_get(&list, 1, "server name entry overruns the list");
-		tls_vector(&list, 2, &name,
-		    "server name entry overruns the list");
-		if (h->err != NULL || type != TLS_SNI_HOST_NAME ||
-		    h->has_sni || name.len == 0)
-			continue;
-		name_normalize(&h->sni, (const char *)name.p,
-		    tls_cut_port(name.p, name.len), NAME_WIRE);
-		h->has_sni = 1;
+	why = r->ext == TLS_EXT_SERVER_NAME ? "bad server_name list length" :
+	    r->ext == TLS_EXT_ALPN ? "bad ALPN list length" :
+	    "bad supported_versions length";
+	if (n != r->win[W_EXT] || n == 0 ||
+	    (r->ext == TLS_EXT_VERSIONS && n % 2 != 0)) {
+		tls_bad(r, why);
+		return;
 	}
+	tls_open(r, n);
+	tls_next_item(r);
+}
+
+/*
+ * The server name is whole.  A name longer than the bytes kept lost
+ * its start: its first, cut label is dropped and what is left can only
+ * be judged as the right-most labels of a longer name (partial).  A
+ * ":port" after the name is cut off, as nginx does.
+ */
+static void
+tls_name_done(struct tls_reader *r)
+{
+	const uint8_t	*p = r->name;
+	size_t		 n = r->namelen;
+
+	if (r->namecut) {
+		while (n > 0 && *p != '.') {
+			p++;
+			n--;
+		}
+		if (n > 0) {
+			p++;
+			n--;
+		}
+		if (n == 0)
+			return;		/* nothing judgeable is left */
+	}
+	name_normalize(&r->h.sni, (const char *)p, tls_cut_port(p, n),
+	    NAME_WIRE);
+	if (r->namecut && r->h.sni.len > 0) {
+		r->h.sni.partial = 1;
+		if (r->h.sni.err == NAME_OK)
+			r->h.sni.err = NAME_ENAMELEN;
+	}
+	r->h.has_sni = 1;
+}
+
+/* Keep n more bytes of a server name or an ALPN protocol name. */
+static void
+tls_collect(struct tls_reader *r, const uint8_t *p, uint32_t n)
+{
+	uint32_t	 keep;
+
+	if (r->field == F_ALPN_NAME) {
+		r->alpnoff = (uint16_t)tls_alpn_put(&r->h, r->alpnoff, p, n);
+		return;
+	}
+	/* a server name: its last TLS_NAME_HOLD bytes */
+	if (n >= TLS_NAME_HOLD) {
+		r->namecut |= r->namelen > 0 || n > TLS_NAME_HOLD;
+		memcpy(r->name, p + n - TLS_NAME_HOLD, TLS_NAME_HOLD);
+		r->namelen = TLS_NAME_HOLD;
+		return;
+	}
+	if (r->namelen + n > TLS_NAME_HOLD) {
+		keep = TLS_NAME_HOLD - n;
+		memmove(r->name, r->name + r->namelen - keep, keep);
+		r->namelen = (uint16_t)keep;
+		r->namecut = 1;
+	}
+	memcpy(r->name + r->namelen, p, n);
+	r->namelen = (uint16_t)(r->namelen + n);
+}
+
+/* A field is complete (r->field; an integer's value in acc): go on. */
+static void
+tls_step(struct tls_reader *r)
+{
+	uint32_t	 n = r->acc;
+
+	switch (r->field) {
+	case F_TYPE:
+		if (n != TLS_HS_CLIENT_HELLO) {
+			if (!r->records) {
+				r->h.err = "not a ClientHello";
+				r->status = TLS_NOT_TLS;
+			} else
+				tls_bad(r, "not a ClientHello");
+			return;
+		}
+		tls_want(r, 3, F_LENGTH, NULL);
+		break;
+	case F_LENGTH:
+		if (r->max > 0 && TLS_HS_HDR + (size_t)n > r->max) {
+			r->h.err = "ClientHello larger than the buffer";
+			r->status = TLS_TOO_BIG;
+			return;
+		}
+		tls_open(r, n);
+		tls_want(r, 2, F_VERSION, "truncated ClientHello");
+		break;
+	case F_VERSION:
+		if (n >> 8 != 3) {
+			tls_bad(r, "bad ClientHello version");
+			return;
+		}
+		if (r->win[W_BODY] < TLS_RANDOM_LEN) {
+			tls_bad(r, "truncated ClientHello");
+			return;
+		}
+		tls_run(r, TLS_RANDOM_LEN, F_RANDOM);
+		break;
+	case F_RANDOM:
+		tls_want(r, 1, F_SID_LEN,
+		    "session id overruns the ClientHello");
+		break;
+	case F_SID_LEN:
+		if (n > r->win[W_BODY])
+			tls_bad(r, "session id overruns the ClientHello");
+		else if (n > TLS_SESSION_ID_MAX)
+			tls_bad(r, "session id longer than 32 bytes");
+		else
+			tls_run(r, n, F_SID);
+		break;
+	case F_SID:
+		tls_want(r, 2, F_CS_LEN,
+		    "cipher suites overrun the ClientHello");
+		break;
+	case F_CS_LEN:
+		if (n > r->win[W_BODY])
+			tls_bad(r, "cipher suites overrun the ClientHello");
+		else if (n < 2 || n % 2 != 0)
+			tls_bad(r, "bad cipher suites length");
+		else
+			tls_run(r, n, F_CS);
+		break;
+	case F_CS:
+		tls_want(r, 1, F_COMP_LEN,
+		    "compression methods overrun the ClientHello");
+		break;
+	case F_COMP_LEN:
+		if (n > r->win[W_BODY])
+			tls_bad(r,
+			    "compression methods overrun the ClientHello");
+		else if (n == 0)
+			tls_bad(r, "no compression methods");
+		else
+			tls_run(r, n, F_COMP);
+		break;
+	case F_COMP:
+		/* without extensions it ends here (RFC 5246 7.4.1.2) */
+		if (r->win[W_BODY] == 0)
+			r->status = TLS_DONE;
+		else
+			tls_want(r, 2, F_EXTS_LEN,
+			    "extensions overrun the ClientHello");
+		break;
+	case F_EXTS_LEN:
+		if (n > r->win[W_BODY])
+			tls_bad(r, "extensions overrun the ClientHello");
+		else if (n < r->win[W_BODY])
+			tls_bad(r, "bytes after the extensions");
+		else {
+			tls_open(r, n);
+			tls_next_ext(r);
+		}
+		break;
+	case F_EXT_TYPE:
+		r->ext = (uint16_t)n;
+		tls_want(r, 2, F_EXT_LEN, "truncated extension header");
+		break;
+	case F_EXT_LEN:
+		tls_ext_start(r);
+		break;
+	case F_EXT_BODY:
+		tls_next_ext(r);
+		break;
+	case F_SNI_LIST:
+	case F_ALPN_LIST:
+	case F_VER_LIST:
+		tls_list_start(r);
+		break;
+	case F_SNI_TYPE:
+		r->sni_type = (uint8_t)n;
+		tls_want(r, 2, F_SNI_LEN,
+		    "server name entry overruns the list");
+		break;
+	case F_SNI_LEN:
+		if (n > r->win[W_LIST]) {
+			tls_bad(r, "server name entry overruns the list");
+			return;
+		}
+		/* the first host_name that is not empty is the one */
+		if (r->sni_type == TLS_SNI_HOST_NAME && !r->h.has_sni &&
+		    n > 0) {
+			r->namelen = 0;
+			r->namecut = 0;
+			tls_run(r, n, F_SNI_NAME);
+		} else
+			tls_run(r, n, F_SNI_SKIP);
+		break;
+	case F_SNI_NAME:
+		tls_name_done(r);
+		tls_next_item(r);
+		break;
+	case F_SNI_SKIP:
+	case F_ALPN_NAME:
+		tls_next_item(r);
+		break;
+	case F_ALPN_LEN:
+		if (n > r->win[W_LIST])
+			tls_bad(r, "ALPN protocol name overruns the list");
+		else if (n == 0)
+			tls_bad(r, "empty ALPN protocol name");
+		else {
+			if (r->alpnoff > 0)
+				r->alpnoff = (uint16_t)tls_alpn_put(&r->h,
+				    r->alpnoff, (const uint8_t *)",", 1);
+			tls_run(r, n, F_ALPN_NAME);
+		}
+		break;
+	case F_VER_ITEM:
+		if (n == TLS_VERSION_13)
+			r->h.tls13 = 1;
+		tls_next_item(r);
+		break;
+	}
+}
+
+/*
+ * Bytes of the handshake message, in order.  A field that needs no
+ * byte (an empty run) is stepped over at once, so that a window's end
+ * is seen when its last byte is read, not when the next one comes.
+ */
+static void
+tls_message(struct tls_reader *r, const uint8_t *p, size_t n)
+{
+	uint32_t	 k;
+
+	while (r->status == TLS_NEED_MORE) {
+		if (r->want == 0 && r->run == 0) {
+			tls_step(r);
+			continue;
+		}
+		if (n == 0)
+			break;
+		if (r->want > 0) {
+			r->acc = r->acc << 8 | *p++;
+			n--;
+			tls_consume(r, 1);
+			if (--r->want == 0)
+				tls_step(r);
+			continue;
+		}
+		k = r->run < n ? r->run : (uint32_t)n;
+		if (r->field == F_SNI_NAME || r->field == F_ALPN_NAME)
+			tls_collect(r, p, k);
+		p += k;
+		n -= k;
+		tls_consume(r, k);
+		if ((r->run -= k) == 0)
+			tls_step(r);
+	}
+}
+
+/*
+ * One byte of a record header.  The first record decides whether this
+ * is TLS at all; a later one that breaks the rules makes the
+ * ClientHello malformed.
+ */
+static void
+tls_header_byte(struct tls_reader *r, uint8_t b)
+{
+	size_t	 i = r->rhave;
+	int	 bad;
+
+	r->rhdr[r->rhave++] = b;
+	bad = (i == 0 && b != TLS_CT_HANDSHAKE) || (i == 1 && b != 3) ||
+	    (i == 2 && b > TLS_MINOR_MAX);
+	if (bad && r->first) {
+		r->h.err = "not a TLS handshake record";
+		r->status = TLS_NOT_TLS;
+		return;
+	}
+	if (bad) {
+		tls_bad(r, i == 0 ? "non-handshake record inside the "
+		    "ClientHello" : "bad record version");
+		return;
+	}
+	if (r->rhave < TLS_RECORD_HDR)
+		return;
+	r->rhave = 0;
+	r->first = 0;
+	r->rec_left = (uint32_t)r->rhdr[3] << 8 | r->rhdr[4];
+	if (r->rec_left > TLS_RECORD_MAX)
+		tls_bad(r, "record too long");
+	/* an empty record says nothing: the next header follows */
+}
+
+/*
+ * The next n bytes of the client's stream (or CRYPTO stream), in order.
+ * Returns TLS_NEED_MORE until the ClientHello is whole or refused; the
+ * answer then stays, and later bytes are ignored.
+ */
+enum tls_status
+tls_read(struct tls_reader *r, const uint8_t *p, size_t n)
+{
+	size_t	 k;
+
+	if (!r->records) {
+		tls_message(r, p, n);
+		return (r->status);
+	}
+	while (n > 0 && r->status == TLS_NEED_MORE) {
+		if (r->rec_left == 0) {
+			tls_header_byte(r, *p++);
+			n--;
+			continue;
+		}
+		k = r->rec_left < n ? r->rec_left : n;
+		tls_message(r, p, k);
+		p += k;
+		n -= k;
+		r->rec_left -= (uint32_t)k;
+	}
+	return (r->status);
+}
+
+/*
+ * Read the ClientHello at the start of a client's stream, as much as
+ * has come, in one call.  See tls.h.
+ */
+enum tls_status
+tls_parse_hello(const uint8_t *stream, size_t len, struct tls_hello *h)
+{
+	struct tls_reader	 r;
+
+	tls_reader_init(&r, 1, 0);
+	tls_read(&r, stream, len);
+	*h = r.h;
+	return (r.status);
+}
+
+/*
+ * Read a bare ClientHello handshake message, as QUIC's CRYPTO frames
+ * carry it (RFC 9001 4): no record layer, len bytes gathered from its
+ * first.  One longer than max, its 4-byte header included, is
+ * TLS_TOO_BIG as soon as its header says so.
+ */
+enum tls_status
+tls_parse_handshake(const uint8_t *msg, size_t len, size_t max,
+    struct tls_hello *h)
+{
+	struct tls_reader	 r;
+
+	tls_reader_init(&r, 0, max);
+	tls_read(&r, msg, len);
+	*h = r.h;
+	return (r.status);
 }
 
 /* The length of a host name without a ":digits" at its end. */
@@ -493,43 +701,4 @@ tls_alpn_put(struct tls_hello *h, size_t off, const uint8_t *p, size_t n)
 		    (char)p[i] : '?';
 	h->alpn[off] = '\0';
 	return (off);
-}
-
-/* ALPN (RFC 7301 3.1): non-empty names, joined with ',' in h->alpn. */
-static void
-tls_alpn(struct tls_cursor *ext, struct tls_hello *h)
-{
-	struct tls_cursor	 list, proto;
-	size_t			 off = 0;
-
-	tls_vector(ext, 2, &list, "bad ALPN list length");
-	if (ext->len != 0 || (h->err == NULL && list.len == 0))
-		tls_fail(ext, "bad ALPN list length");
-	while (h->err == NULL && list.len > 0) {
-		tls_vector(&list, 1, &proto,
-		    "ALPN protocol name overruns the list");
-		if (h->err == NULL && proto.len == 0)
-			tls_fail(&list, "empty ALPN protocol name");
-		if (h->err != NULL)
-			break;
-		if (off > 0)
-			off = tls_alpn_put(h, off, (const uint8_t *)",", 1);
-		off = tls_alpn_put(h, off, proto.p, proto.len);
-	}
-}
-
-/* supported_versions in a ClientHello (RFC 8446 4.2.1): is 1.3 there? */
-static void
-tls_versions(struct tls_cursor *ext, struct tls_hello *h)
-{
-	struct tls_cursor	 list;
-
-	tls_vector(ext, 1, &list, "bad supported_versions length");
-	if (ext->len != 0 || (h->err == NULL &&
-	    (list.len == 0 || list.len % 2 != 0)))
-		tls_fail(ext, "bad supported_versions length");
-	while (h->err == NULL && list.len > 0)
-		if (tls_get(&list, 2, "bad supported_versions length") ==
-		    TLS_VERSION_13)
-			h->tls13 = 1;
 }

@@ -1,9 +1,10 @@
 /*
- * fuzz_tls: the ClientHello parser on a stream fed whole and in growing
- * prefixes, as a flow would feed it.  Each prefix is copied to a buffer
- * of its own size so that a read past it is caught.  The parser keeps
- * no state, so once a prefix gets an answer other than TLS_NEED_MORE
- * every longer prefix must get the same one.
+ * fuzz_tls: the ClientHello reader on a stream fed whole, in growing
+ * prefixes, and in runs of sizes the input itself picks, as segments
+ * would feed it.  Each prefix and run is copied to a buffer of its own
+ * size so that a read past it is caught.  Once a prefix gets an answer
+ * other than TLS_NEED_MORE every longer prefix must get the same one,
+ * and a reader fed in runs must end with the answer of the whole.
  */
 #include "config.h"
 
@@ -14,17 +15,13 @@
 
 #include "tls.h"
 
-#define SCRATCH		16384
-
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-static uint8_t	*scratch;
 
 static void	check(const struct tls_hello *, enum tls_status);
 static int	same(const struct tls_hello *, enum tls_status,
 		    const struct tls_hello *, enum tls_status);
-static enum tls_status parse(const uint8_t *, size_t, size_t,
-		    struct tls_hello *);
+static enum tls_status parse(const uint8_t *, size_t, struct tls_hello *);
+static enum tls_status in_runs(const uint8_t *, size_t, struct tls_hello *);
 
 /* What a result promises on its own. */
 static void
@@ -57,23 +54,43 @@ same(const struct tls_hello *a, enum tls_status sa, const struct tls_hello *b,
 
 /* Parse len bytes from a copy of exactly that size. */
 static enum tls_status
-parse(const uint8_t *data, size_t len, size_t scratchlen, struct tls_hello *h)
+parse(const uint8_t *data, size_t len, struct tls_hello *h)
 {
-	uint8_t		*copy, *s = scratch;
+	uint8_t		*copy;
 	enum tls_status	 st;
 
 	if ((copy = malloc(len > 0 ? len : 1)) == NULL)
 		return (TLS_NEED_MORE);
 	memcpy(copy, data, len);
-	if (scratchlen < SCRATCH && (s = malloc(scratchlen + 1)) == NULL) {
-		free(copy);
-		return (TLS_NEED_MORE);
-	}
-	st = tls_parse_hello(copy, len, s, scratchlen, h);
-	if (s != scratch)
-		free(s);
+	st = tls_parse_hello(copy, len, h);
 	free(copy);
 	return (st);
+}
+
+/*
+ * Feed a reader the input in runs, each from a copy of its own size;
+ * run lengths cycle through 1 to 64 bytes by the input's own bytes.
+ */
+static enum tls_status
+in_runs(const uint8_t *data, size_t len, struct tls_hello *h)
+{
+	static struct tls_reader	 r;
+	uint8_t				*copy;
+	size_t				 off, n, i = 0;
+
+	tls_reader_init(&r, 1, 0);
+	for (off = 0; off < len && r.status == TLS_NEED_MORE; off += n) {
+		n = 1 + data[i++ % len] % 64;
+		if (n > len - off)
+			n = len - off;
+		if ((copy = malloc(n)) == NULL)
+			break;
+		memcpy(copy, data + off, n);
+		(void)tls_read(&r, copy, n);
+		free(copy);
+	}
+	*h = r.h;
+	return (r.status);
 }
 
 int
@@ -84,9 +101,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t			 k;
 	int			 looks;
 
-	if (scratch == NULL && (scratch = malloc(SCRATCH)) == NULL)
-		return (0);
-	sw = tls_parse_hello(data, size, scratch, SCRATCH, &whole);
+	sw = tls_parse_hello(data, size, &whole);
 	check(&whole, sw);
 	looks = tls_looks_like(data, size);
 	if ((looks == 0) != (sw == TLS_NOT_TLS))
@@ -94,7 +109,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* every prefix up to 16 bytes, then a quarter more each time */
 	for (k = 0; k <= size; k += k < 16 ? 1 : k / 4) {
-		sp = parse(data, k, SCRATCH, &part);
+		sp = parse(data, k, &part);
 		check(&part, sp);
 		if (sf == TLS_NEED_MORE) {
 			sf = sp;
@@ -105,11 +120,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sf != TLS_NEED_MORE && !same(&first, sf, &whole, sw))
 		__builtin_trap();
 
-	/* a smaller scratch buffer changes nothing but TLS_TOO_BIG */
+	/* however the bytes are cut, the reader says the same */
 	if (size > 0) {
-		sp = parse(data, size, size / 2, &part);
+		sp = in_runs(data, size, &part);
 		check(&part, sp);
-		if (sp != TLS_TOO_BIG && !same(&whole, sw, &part, sp))
+		if (!same(&whole, sw, &part, sp))
 			__builtin_trap();
 	}
 	return (0);

@@ -36,7 +36,7 @@ mk(int v6, uint16_t sport)
 static void
 test_add_find_remove(void **state)
 {
-	struct flow_table	*ft = flow_table_new(64, 4, 4096);
+	struct flow_table	*ft = flow_table_new(64, 4, 4096, 0);
 	int			 ev;
 	struct tuple		 a = mk(0, 1000), b = mk(1, 1000), c = mk(0, 1001);
 	struct flow		*fa, *fb;
@@ -65,7 +65,7 @@ test_add_find_remove(void **state)
 static void
 test_full(void **state)
 {
-	struct flow_table	*ft = flow_table_new(16, 2, 4096);
+	struct flow_table	*ft = flow_table_new(16, 2, 4096, 0);
 	struct tuple		 t;
 	struct flow		*f;
 	uint16_t		 i;
@@ -109,7 +109,7 @@ test_full(void **state)
 static void
 test_fresh_then_freed(void **state)
 {
-	struct flow_table	*ft = flow_table_new(16, 2, 4096);
+	struct flow_table	*ft = flow_table_new(16, 2, 4096, 0);
 	struct flow		*seen[16];
 	struct tuple		 t;
 	uint16_t		 i, j, n = 0;
@@ -148,7 +148,7 @@ test_fresh_then_freed(void **state)
 static void
 test_buffers(void **state)
 {
-	struct flow_table	*ft = flow_table_new(16, 2, 2048);
+	struct flow_table	*ft = flow_table_new(16, 2, 2048, 0);
 	int			 ev;
 	struct tuple		 t1 = mk(0, 1), t2 = mk(0, 2), t3 = mk(0, 3);
 	struct flow		*f1, *f2, *f3;
@@ -179,7 +179,7 @@ test_buffers(void **state)
 static void
 test_expire(void **state)
 {
-	struct flow_table	*ft = flow_table_new(16, 2, 2048);
+	struct flow_table	*ft = flow_table_new(16, 2, 2048, 0);
 	int			 ev;
 	struct tuple		 t1 = mk(0, 1), t2 = mk(0, 2), t3 = mk(1, 3);
 	struct flow		*f1, *f2, *f3;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "big_hello.h"
 #include "fixture.h"
 #include "inspect.h"
 #include "learn.h"
@@ -346,9 +347,8 @@ test_tls_retransmissions(void **state)
 	syn(e, 5002, 443, 50);			/* the SYN again */
 	assert_int_equal(seg(e, 5002, 443, 50, s->buf, 0, a), VERDICT_PASS);
 	assert_int_equal(seg(e, 5002, 443, 50, s->buf, 0, a), VERDICT_PASS);
-	assert_int_equal(seg(e, 5002, 443, 50, s->buf, 0, b), VERDICT_PASS);
-	assert_int_equal(seg(e, 5002, 443, 50, s->buf, a, s->len - a),
-	    VERDICT_BLOCK);
+	/* the name is whole in the first b bytes: judged there */
+	assert_int_equal(seg(e, 5002, 443, 50, s->buf, 0, b), VERDICT_BLOCK);
 	/* after the decision, a retransmission gets the same verdict */
 	assert_int_equal(seg(e, 5002, 443, 50, s->buf, a, s->len - a),
 	    VERDICT_BLOCK);
@@ -360,7 +360,10 @@ test_tls_retransmissions(void **state)
 
 /*
  * An overlapping segment with another name in it cannot replace the
- * bytes already gathered (the server's stack keeps the first too).
+ * bytes already read (the server's stack delivered them too): the real
+ * name blocks as soon as it is whole, and later copies change nothing;
+ * cut inside the name, the rest is read from the new copy, as the
+ * server reads it.
  */
 static void
 test_tls_overlap_first_wins(void **state)
@@ -384,13 +387,85 @@ test_tls_overlap_first_wins(void **state)
 	syn(e, 5003, 443, 9);
 	/* the real first part, the whole name in it ... */
 	assert_int_equal(seg(e, 5003, 443, 9, s->buf, 0, at + 25),
-	    VERDICT_PASS);
+	    VERDICT_BLOCK);
 	/* ... then the rest, overlapping the name with another */
 	assert_int_equal(seg(e, 5003, 443, 9, fake, a, s->len - a),
 	    VERDICT_BLOCK);
+	assert_int_equal(count(e, STAT_EVENT_BLOCK), 1);
+	/* cut inside the name: the server reads ...kaspersky.xyz */
+	syn(e, 5004, 443, 9);
+	assert_int_equal(seg(e, 5004, 443, 9, s->buf, 0, at + 10),
+	    VERDICT_PASS);
+	assert_int_equal(seg(e, 5004, 443, 9, fake, a, s->len - a),
+	    VERDICT_ALLOW);
+	assert_int_equal(count(e, STAT_OVERLAPS), 0);
 	env_free(e);
 	free(fake);
 	free(s);
+}
+
+/*
+ * ClientHellos of 17,000 and 40,000 bytes, bigger than gather-bytes
+ * (16384), are judged by their server name: in order in 1460-byte
+ * segments, the segment that completes the name is dropped, and no
+ * bound is hit; with the name first, long before the end; out of order
+ * within the buffer's reach, the same; and an allowed name passes.
+ */
+static void
+test_tls_big(void **state)
+{
+	static uint8_t	 b[BIG_MAX];
+	static const size_t sizes[] = { 17000, 40000 };
+	struct env	*e;
+	size_t		 i, len, off, n;
+	enum verdict	 v, last;
+
+	(void)state;
+	e = env_new(BLOCKLIST, ACTION_BLOCK, MODE_BLOCK, 0);
+	for (i = 0; i < 2; i++) {
+		/* the name last: every segment but the last passes */
+		len = big_hello(sizes[i], 0, "s12.upd.kaspersky.com", b);
+		syn(e, (uint16_t)(7000 + i), 443, 1);
+		for (off = 0, v = VERDICT_PASS; off < len; off += n) {
+			n = len - off < 1460 ? len - off : 1460;
+			v = seg(e, (uint16_t)(7000 + i), 443, 1, b, off, n);
+			if (off + n < len)
+				assert_int_equal(v, VERDICT_PASS);
+		}
+		assert_int_equal(v, VERDICT_BLOCK);
+		/* the name first: the third segment holds it */
+		len = big_hello(sizes[i], 1, "ds.kaspersky.com", b);
+		syn(e, (uint16_t)(7010 + i), 443, 1);
+		assert_int_equal(seg(e, (uint16_t)(7010 + i), 443, 1, b, 0, 60),
+		    VERDICT_PASS);
+		assert_int_equal(seg(e, (uint16_t)(7010 + i), 443, 1, b, 60,
+		    1400), VERDICT_BLOCK);
+		/* pairs of segments swapped */
+		len = big_hello(sizes[i], 0, "s12.upd.kaspersky.com", b);
+		syn(e, (uint16_t)(7020 + i), 443, 1);
+		last = VERDICT_PASS;
+		for (off = 0; off < len; off += 2920) {
+			n = len - off < 2920 ? len - off : 2920;
+			if (n > 1460)
+				last = seg(e, (uint16_t)(7020 + i), 443, 1, b,
+				    off + 1460, n - 1460);
+			if (last == VERDICT_PASS)
+				last = seg(e, (uint16_t)(7020 + i), 443, 1, b,
+				    off, n > 1460 ? 1460 : n);
+		}
+		assert_int_equal(last, VERDICT_BLOCK);
+		/* allowed: the flow is let go at the end */
+		len = big_hello(sizes[i], 0, "www.example.org", b);
+		syn(e, (uint16_t)(7030 + i), 443, 1);
+		for (off = 0; off < len; off += n) {
+			n = len - off < 1460 ? len - off : 1460;
+			v = seg(e, (uint16_t)(7030 + i), 443, 1, b, off, n);
+		}
+		assert_int_equal(v, VERDICT_ALLOW);
+	}
+	assert_int_equal(count(e, STAT_BOUND_GATHER), 0);
+	assert_int_equal(count(e, STAT_EVENT_BLOCK), 6);
+	env_free(e);
 }
 
 /* ---------------------------------------------------------------- HTTP */
@@ -566,6 +641,7 @@ test_bounds(void **state)
 	struct pcap_stream	*s = malloc(sizeof(*s));
 	struct env		*e;
 	uint8_t			 big[9];
+	static const uint8_t	 far[20010];
 	uint16_t		 p;
 
 	(void)state;
@@ -598,12 +674,15 @@ test_bounds(void **state)
 	    VERDICT_BLOCK);
 	env_free(e);
 
-	/* a ClientHello announcing more than gather-bytes */
+	/* a ClientHello announcing more than gather-bytes: read on */
 	e = env_new(BLOCKLIST, ACTION_BLOCK, MODE_BLOCK, 0);
 	/* a 16388-byte record starting an 18432-byte ClientHello */
 	memcpy(big, "\x16\x03\x01\x40\x04\x01\x00\x48\x00", 9);
 	syn(e, 8100, 443, 1);
-	assert_int_equal(seg(e, 8100, 443, 1, big, 0, 9), VERDICT_ALLOW);
+	assert_int_equal(seg(e, 8100, 443, 1, big, 0, 9), VERDICT_PASS);
+	assert_int_equal(count(e, STAT_BOUND_GATHER), 0);
+	/* a segment further ahead than the buffer reaches: the bound */
+	assert_int_equal(seg(e, 8100, 443, 1, far, 20000, 10), VERDICT_ALLOW);
 	assert_int_equal(count(e, STAT_BOUND_GATHER), 1);
 	env_free(e);
 	free(s);
@@ -659,8 +738,8 @@ ctl_seg(struct env *e, uint16_t sport, uint32_t isn, size_t off, uint8_t fl)
  * Evasions of the stream: data in the SYN (TCP Fast Open) is the start
  * of the stream; a RST or FIN that is not exactly in sequence does not
  * end the flow's inspection; a decoy sent out of order and then
- * covered by a longer piece with the same start is judged as Linux
- * keeps it, and copies that differ are an exception (dropped).
+ * covered by a longer piece with the same start is judged in both
+ * views, the one Linux keeps and the other.
  */
 static void
 test_stream_evasions(void **state)
@@ -670,6 +749,7 @@ test_stream_evasions(void **state)
 	uint8_t			 b[20000], *decoy;
 	char			*sni;
 	size_t			 n, at;
+	int			 i;
 
 	(void)state;
 	client_stream("tls-curl.pcap", 443, s);
@@ -699,7 +779,11 @@ test_stream_evasions(void **state)
 	assert_int_equal(ctl_seg(e, 8303, 5, 30, TCPF_RST), VERDICT_PASS);
 	assert_int_equal(count(e, STAT_OUT_OF_SEQUENCE), 2);
 
-	/* the decoy: a look-alike name out of order, then the real piece */
+	/*
+	 * The decoy: a look-alike name out of order, then the real piece
+	 * from the same place and longer (Linux keeps it), then the start:
+	 * the flow is judged in both views, and the real name blocks.
+	 */
 	sni = memmem(s->buf, s->len, "s12.upd.kaspersky.com", 21);
 	at = (size_t)((uint8_t *)sni - s->buf);
 	decoy = malloc(s->len);
@@ -709,22 +793,53 @@ test_stream_evasions(void **state)
 	assert_int_equal(seg(e, 8304, 443, 9, decoy, 100, at + 21 - 100),
 	    VERDICT_PASS);
 	assert_int_equal(seg(e, 8304, 443, 9, s->buf, 100, s->len - 100),
-	    VERDICT_BLOCK);
+	    VERDICT_PASS);
 	assert_int_equal(count(e, STAT_OVERLAPS), 1);
-	/* ... and the same with the names the other way round */
+	assert_int_equal(count(e, STAT_EVENT_AUDIT), 1);	/* the overlap */
+	assert_int_equal(seg(e, 8304, 443, 9, s->buf, 0, 100), VERDICT_BLOCK);
+	/* ... the names the other way round: the view Linux drops blocks */
 	syn(e, 8305, 443, 9);
 	assert_int_equal(seg(e, 8305, 443, 9, s->buf, 100, at + 21 - 100),
 	    VERDICT_PASS);
 	assert_int_equal(seg(e, 8305, 443, 9, decoy, 100, s->len - 100),
-	    VERDICT_BLOCK);
-	assert_int_equal(count(e, STAT_OVERLAPS), 2);
-	/* the overlap policy pass lets such a flow go */
-	e->in.policy->exception[EXC_OVERLAP] = EXCA_PASS;
-	syn(e, 8306, 443, 9);
-	assert_int_equal(seg(e, 8306, 443, 9, decoy, 100, at + 21 - 100),
 	    VERDICT_PASS);
-	assert_int_equal(seg(e, 8306, 443, 9, s->buf, 100, s->len - 100),
-	    VERDICT_ALLOW);
+	assert_int_equal(seg(e, 8305, 443, 9, s->buf, 0, 100), VERDICT_BLOCK);
+	assert_int_equal(count(e, STAT_OVERLAPS), 2);
+	/* ... a retransmission of bytes already read, with the real name */
+	syn(e, 8306, 443, 9);
+	assert_int_equal(seg(e, 8306, 443, 9, decoy, 0, at + 30),
+	    VERDICT_PASS);
+	assert_int_equal(seg(e, 8306, 443, 9, s->buf, 0, at + 30),
+	    VERDICT_BLOCK);
+	assert_int_equal(count(e, STAT_OVERLAPS), 3);
+	/* two views that both allow: allowed */
+	memcpy(decoy + at, "s12.upd.kaspersky.xyy", 21);
+	syn(e, 8307, 443, 9);
+	memcpy(s->buf + at, "s12.upd.kaspersky.xyz", 21);
+	assert_int_equal(seg(e, 8307, 443, 9, decoy, 100, at + 21 - 100),
+	    VERDICT_PASS);
+	assert_int_equal(seg(e, 8307, 443, 9, s->buf, 100, s->len - 100),
+	    VERDICT_PASS);
+	assert_int_equal(seg(e, 8307, 443, 9, s->buf, 0, 100), VERDICT_ALLOW);
+	assert_int_equal(count(e, STAT_OVERLAPS), 4);
+	memcpy(s->buf + at, "s12.upd.kaspersky.com", 21);
+
+	/*
+	 * An HTTP head has one view: differing copies are the overlap
+	 * exception, drop by default; pass lets such a flow go.
+	 */
+	for (i = 0; i < 2; i++) {
+		if (i == 1)
+			e->in.policy->exception[EXC_OVERLAP] = EXCA_PASS;
+		syn(e, (uint16_t)(8308 + i), 80, 9);
+		assert_int_equal(seg(e, (uint16_t)(8308 + i), 80, 9,
+		    (const uint8_t *)"GET / HTTP/1.1\r\nHost: www.example.org"
+		    "\r\n\r\n", 16, 10), VERDICT_PASS);
+		assert_int_equal(seg(e, (uint16_t)(8308 + i), 80, 9,
+		    (const uint8_t *)"GET / HTTP/1.1\r\nHost: ds.kaspersky.com"
+		    "\r\n\r\n", 0, 44), i == 0 ? VERDICT_BLOCK : VERDICT_ALLOW);
+		assert_int_equal(count(e, STAT_EXC_BLOCKED), 1);
+	}
 	env_free(e);
 	free(decoy);
 	free(s);
@@ -1101,13 +1216,16 @@ test_guard(void **state)
 {
 	struct env	*e;
 	uint8_t		 big[9];
+	static const uint8_t far[20010];
 
 	(void)state;
 	memcpy(big, "\x16\x03\x01\x40\x04\x01\x00\x48\x00", 9);
 	e = env_enforce(ENFORCELIST, "10.9.0.0/24\n", ACTION_BLOCK,
 	    MODE_BLOCK);
 	syn(e, 8400, 443, 1);
-	assert_int_equal(seg(e, 8400, 443, 1, big, 0, 9), VERDICT_BLOCK);
+	/* the start of a big ClientHello, then bytes too far ahead */
+	assert_int_equal(seg(e, 8400, 443, 1, big, 0, 9), VERDICT_PASS);
+	assert_int_equal(seg(e, 8400, 443, 1, far, 20000, 10), VERDICT_BLOCK);
 	assert_int_equal(count(e, STAT_BOUND_GATHER), 1);
 	assert_int_equal(count(e, STAT_EXC_BLOCKED), 1);
 	/* midstream too */
@@ -1115,13 +1233,13 @@ test_guard(void **state)
 	/* pass means pass */
 	e->in.policy->exception[EXC_GATHER_BYTES] = EXCA_PASS;
 	syn(e, 8402, 443, 1);
-	assert_int_equal(seg(e, 8402, 443, 1, big, 0, 9), VERDICT_ALLOW);
+	assert_int_equal(seg(e, 8402, 443, 1, far, 20000, 10), VERDICT_ALLOW);
 	env_enforce_free(e);
 	/* unclaimed: the default verdict */
 	e = env_enforce(ENFORCELIST, "10.8.0.0/24\n", ACTION_BLOCK,
 	    MODE_BLOCK);
 	syn(e, 8403, 443, 1);
-	assert_int_equal(seg(e, 8403, 443, 1, big, 0, 9), VERDICT_ALLOW);
+	assert_int_equal(seg(e, 8403, 443, 1, far, 20000, 10), VERDICT_ALLOW);
 	env_enforce_free(e);
 }
 
@@ -1133,6 +1251,7 @@ main(void)
 		cmocka_unit_test(test_dns_tcp),
 		cmocka_unit_test(test_tls_captures),
 		cmocka_unit_test(test_tls_out_of_order),
+		cmocka_unit_test(test_tls_big),
 		cmocka_unit_test(test_tls_retransmissions),
 		cmocka_unit_test(test_tls_overlap_first_wins),
 		cmocka_unit_test(test_http),

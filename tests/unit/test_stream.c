@@ -105,6 +105,48 @@ test_overlap_linux(void **state)
 	assert_memory_equal(buf, text, 20);
 }
 
+/*
+ * The other view keeps, where copies differ, the copy Linux does not;
+ * stream_differs() tells beforehand, and stream_copy() forks a view.
+ */
+static void
+test_overlap_other(void **state)
+{
+	uint8_t		 buf[64], buf2[64], evil[36];
+	struct stream	 st, alt;
+
+	(void)state;
+	memset(evil, 'X', sizeof(evil));
+	/* delivered in order, then another copy: the other view takes it */
+	stream_init(&st, buf, sizeof(buf), 100);
+	assert_int_equal(put(&st, 100, 0, 10), STREAM_OK);
+	assert_int_equal(stream_differs(&st, 100, text, 20), 0);
+	assert_int_equal(stream_differs(&st, 100, evil, 20), 1);
+	assert_int_equal(stream_differs(&st, 90, evil, 12), 1);	/* from before */
+	assert_int_equal(stream_differs(&st, 110, evil, 20), 0);	/* after */
+	alt.buf = buf2;
+	stream_copy(&alt, &st);
+	alt.other = 1;
+	assert_int_equal(stream_contiguous(&alt), 10);
+	assert_int_equal(stream_add(&st, 100, evil, 20), STREAM_OK);
+	assert_int_equal(stream_add(&alt, 100, evil, 20), STREAM_OK);
+	assert_memory_equal(buf, text, 10);		/* Linux: the first */
+	assert_memory_equal(buf2, evil, 10);		/* the other */
+	assert_memory_equal(buf2 + 10, evil, 10);
+	/* out of order, a covering copy: Linux takes it, the other not */
+	stream_init(&st, buf, sizeof(buf), 0);
+	assert_int_equal(put(&st, 0, 5, 15), STREAM_OK);
+	alt.buf = buf2;
+	stream_copy(&alt, &st);
+	alt.other = 1;
+	assert_int_equal(stream_add(&st, 0, evil, 20), STREAM_OK);
+	assert_int_equal(stream_add(&alt, 0, evil, 20), STREAM_OK);
+	assert_memory_equal(buf, evil, 20);
+	assert_memory_equal(buf2, evil, 5);
+	assert_memory_equal(buf2 + 5, text + 5, 10);
+	assert_memory_equal(buf2 + 15, evil, 5);
+}
+
 /* Bytes before the base are old retransmissions, also across 2^32. */
 static void
 test_before_base_and_wrap(void **state)
@@ -194,6 +236,7 @@ main(void)
 		cmocka_unit_test(test_in_order),
 		cmocka_unit_test(test_out_of_order),
 		cmocka_unit_test(test_overlap_linux),
+		cmocka_unit_test(test_overlap_other),
 		cmocka_unit_test(test_before_base_and_wrap),
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_consume),

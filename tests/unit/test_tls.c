@@ -12,10 +12,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "big_hello.h"
 #include "pcap.h"
 #include "tls.h"
 
-#define SCRATCH		16384
 #define BUF_MAX		65536
 #define B16(x)		(((x) >> 8) & 0xff), ((x) & 0xff)
 
@@ -40,10 +40,10 @@ static const struct capture {
 	    "h2,http/1.1" }
 };
 
-static uint8_t	scratch[SCRATCH];
-
 static void	load_stream(const char *, uint16_t, struct pcap_stream *);
 static enum tls_status parse(const uint8_t *, size_t, struct tls_hello *);
+static enum tls_status read_in_runs(const uint8_t *, size_t, size_t,
+		    struct tls_hello *);
 static void	expect_hello(const uint8_t *, size_t, const char *,
 		    const char *);
 static void	expect_bad(const uint8_t *, size_t, const char *);
@@ -65,7 +65,24 @@ load_stream(const char *file, uint16_t port, struct pcap_stream *s)
 static enum tls_status
 parse(const uint8_t *s, size_t len, struct tls_hello *h)
 {
-	return (tls_parse_hello(s, len, scratch, sizeof(scratch), h));
+	return (tls_parse_hello(s, len, h));
+}
+
+/* Feed s to a reader in runs of step bytes; the status at the end. */
+static enum tls_status
+read_in_runs(const uint8_t *s, size_t len, size_t step, struct tls_hello *h)
+{
+	static struct tls_reader	 r;
+	size_t				 off, n;
+
+	tls_reader_init(&r, 1, 0);
+	for (off = 0; off < len; off += n) {
+		n = len - off < step ? len - off : step;
+		if (tls_read(&r, s + off, n) != TLS_NEED_MORE)
+			break;
+	}
+	*h = r.h;
+	return (r.status);
 }
 
 static void
@@ -143,14 +160,8 @@ static size_t
 with_exts(const uint8_t *exts, size_t elen, uint8_t *out)
 {
 	uint8_t	 body[BUF_MAX];
-	size_t	 n = 0;
+	size_t	 n = hello_head(body);
 
-	body[n++] = 3;
-	body[n++] = 3;
-	memset(body + n, 0x11, 32);
-	n += 32;
-	memcpy(body + n, "\x00\x00\x02\x13\x01\x01\x00", 7);
-	n += 7;
 	body[n++] = (uint8_t)(elen >> 8);
 	body[n++] = (uint8_t)elen;
 	memcpy(body + n, exts, elen);
@@ -317,55 +328,96 @@ test_split_records(void **state)
 	assert_int_equal(parse(out, k, &h), TLS_DONE);
 }
 
-/* One record holding the whole ClientHello is read in place. */
+/*
+ * A reader fed the stream in runs of any size says what one call over
+ * the whole stream says, for every capture and every run size.
+ */
 static void
-test_in_place(void **state)
+test_reader_runs(void **state)
 {
 	static struct pcap_stream	 s;
-	static uint8_t			 out[BUF_MAX], canary[SCRATCH];
 	struct tls_hello		 h;
-	size_t				 len;
+	size_t				 i, step;
 
 	(void)state;
-	load_stream("tls-gnutls.pcap", 443, &s);
-	memset(scratch, 0xa5, sizeof(scratch));
-	memset(canary, 0xa5, sizeof(canary));
-	assert_int_equal(parse(s.buf, s.len, &h), TLS_DONE);
-	assert_memory_equal(scratch, canary, sizeof(scratch));
-	len = recut(s.buf, s.len, 200, 1000, out);
-	assert_int_equal(parse(out, len, &h), TLS_DONE);
-	assert_memory_equal(scratch + 4, s.buf + 9, 415);	/* copied */
+	for (i = 0; i < sizeof(captures) / sizeof(captures[0]); i++) {
+		load_stream(captures[i].file, 443, &s);
+		for (step = 1; step <= captures[i].n; step++) {
+			assert_int_equal(read_in_runs(s.buf, s.len, step, &h),
+			    TLS_DONE);
+			assert_string_equal(h.sni.s, captures[i].sni);
+			assert_string_equal(h.alpn, captures[i].alpn);
+			assert_int_equal(h.tls13, 1);
+		}
+	}
 }
 
-/* The scratch buffer bounds the ClientHello, however it was cut. */
+/*
+ * ClientHellos of 17,000 and 40,000 bytes (servers take both) are read
+ * whole by the reader's fixed state, however they are cut; a server
+ * name before the padding is known as soon as its bytes have come.
+ */
 static void
-test_too_big(void **state)
+test_big(void **state)
 {
-	static struct pcap_stream	 s;
-	static uint8_t			 out[BUF_MAX];
-	struct tls_hello		 h;
-	size_t				 len;
+	static uint8_t		 out[BIG_MAX];
+	static struct tls_reader r;
+	static const size_t	 sizes[] = { 17000, 40000, 65000 };
+	static const size_t	 steps[] = { 1, 1460, 16389, 100000 };
+	struct tls_hello	 h;
+	size_t			 i, k, len, off;
 
 	(void)state;
-	load_stream("tls-curl.pcap", 443, &s);
-	/* the handshake message is 512 bytes, its header included */
-	assert_int_equal(tls_parse_hello(s.buf, s.len, scratch, 512, &h),
-	    TLS_DONE);
-	assert_int_equal(tls_parse_hello(s.buf, s.len, scratch, 511, &h),
-	    TLS_TOO_BIG);
-	assert_string_equal(h.err,
-	    "ClientHello larger than the scratch buffer");
-	assert_int_equal(tls_parse_hello(s.buf, 9, scratch, 511, &h),
-	    TLS_TOO_BIG);
-	len = recut(s.buf, s.len, 100, 512, out);
-	assert_int_equal(tls_parse_hello(out, len, scratch, 512, &h),
-	    TLS_DONE);
-	assert_int_equal(tls_parse_hello(out, len, scratch, 511, &h),
-	    TLS_TOO_BIG);
-	len = recut(s.buf, s.len, 2, 512, out);
-	assert_int_equal(tls_parse_hello(out, len, scratch, 3, &h),
-	    TLS_TOO_BIG);
-	assert_int_equal(tls_parse_hello(out, len, NULL, 0, &h), TLS_TOO_BIG);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		len = big_hello(sizes[i], 0, "s12.upd.kaspersky.com", out);
+		assert_true(len > sizes[i]);
+		for (k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+			assert_int_equal(read_in_runs(out, len, steps[k], &h),
+			    TLS_DONE);
+			assert_true(h.has_sni);
+			assert_string_equal(h.sni.s, "s12.upd.kaspersky.com");
+		}
+		assert_int_equal(parse(out, len, &h), TLS_DONE);
+		assert_int_equal(parse(out, len - 1, &h), TLS_NEED_MORE);
+		assert_false(h.has_sni);	/* the name comes last */
+
+		/* the name first: known long before the end */
+		len = big_hello(sizes[i], 1, "ds.kaspersky.com", out);
+		tls_reader_init(&r, 1, 0);
+		for (off = 0; off < 200; off++)
+			assert_int_equal(tls_read(&r, out + off, 1),
+			    TLS_NEED_MORE);
+		assert_true(r.h.has_sni);
+		assert_string_equal(r.h.sni.s, "ds.kaspersky.com");
+		assert_int_equal(tls_read(&r, out + off, len - off), TLS_DONE);
+	}
+}
+
+/*
+ * A server name longer than the reader keeps is judged by its
+ * right-most labels (partial), never dropped: a block on the suffix
+ * still holds.
+ */
+static void
+test_long_name(void **state)
+{
+	static uint8_t		 out[BIG_MAX];
+	static char		 name[4096];
+	struct tls_hello	 h;
+	size_t			 len, n = 0;
+
+	(void)state;
+	while (n < 3000) {
+		memcpy(name + n, "abcdefghij.", 11);
+		n += 11;
+	}
+	memcpy(name + n, "upd.kaspersky.com", 18);
+	len = big_hello(100, 1, name, out);
+	assert_int_equal(read_in_runs(out, len, 7, &h), TLS_DONE);
+	assert_true(h.has_sni);
+	assert_true(h.sni.partial);
+	assert_true(h.sni.len >= strlen("upd.kaspersky.com"));
+	assert_string_equal(h.sni.s + h.sni.len - 17, "upd.kaspersky.com");
 }
 
 /* Not TLS: HTTP (the real curl request), an SSH banner, odd versions. */
@@ -717,8 +769,9 @@ main(void)
 		cmocka_unit_test(test_prefixes),
 		cmocka_unit_test(test_split_segments),
 		cmocka_unit_test(test_split_records),
-		cmocka_unit_test(test_in_place),
-		cmocka_unit_test(test_too_big),
+		cmocka_unit_test(test_reader_runs),
+		cmocka_unit_test(test_big),
+		cmocka_unit_test(test_long_name),
 		cmocka_unit_test(test_not_tls),
 		cmocka_unit_test(test_bad_records),
 		cmocka_unit_test(test_bad_fields),
