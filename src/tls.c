@@ -25,6 +25,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "tls.h"
@@ -160,7 +161,8 @@ tls_looks_like(const uint8_t *buf, size_t len)
 void
 tls_reader_init(struct tls_reader *r, int records, size_t max)
 {
-	memset(r, 0, sizeof(*r));
+	/* all but the name's bytes, which namelen says are empty */
+	memset(r, 0, offsetof(struct tls_reader, name));
 	tls_reset(&r->h);
 	r->records = records != 0;
 	r->first = 1;
@@ -559,10 +561,14 @@ tls_message(struct tls_reader *r, const uint8_t *p, size_t n)
 		if (n == 0)
 			break;
 		if (r->want > 0) {
-			r->acc = r->acc << 8 | *p++;
-			n--;
-			tls_consume(r, 1);
-			if (--r->want == 0)
+			/* all of it here, the common case, or a byte at a time */
+			k = r->want <= n ? r->want : 1;
+			r->want -= (uint8_t)k;
+			n -= k;
+			tls_consume(r, k);
+			while (k-- > 0)
+				r->acc = r->acc << 8 | *p++;
+			if (r->want == 0)
 				tls_step(r);
 			continue;
 		}
