@@ -436,18 +436,12 @@ http_is_address(const uint8_t *p, size_t len)
 }
 
 /*
- * Read an HTTP/1.x request head: the request line and the headers up to
- * the empty line; the Host headers' names and the request target's (see
- * http.h).  HTTP_NEED_MORE may come with has_host already set: the
- * first Host header is whole, the head is not.
+ * Start reading a request head (see http.h).
  */
-enum http_status
-http_parse_request(const uint8_t *buf, size_t len, struct http_request *r)
+void
+http_reader_init(struct http_reader *rd)
 {
-	struct http_line	 line, target;
-	size_t			 off;
-	int			 hosts = 0;
-	enum http_status	 st;
+	struct http_request	*r = &rd->r;
 
 	r->method[0] = '\0';
 	r->has_host = r->has_host_last = r->has_target = 0;
@@ -458,23 +452,126 @@ http_parse_request(const uint8_t *buf, size_t len, struct http_request *r)
 	r->head_len = 0;
 	r->body_len = 0;
 	r->cl_seen = 0;
-	off = http_skip_empty(buf, len);
-	if ((st = http_method(buf + off, len - off, r)) != HTTP_DONE)
-		return (st);
-	if ((st = http_next_line(buf, len, &off, &line, r)) != HTTP_DONE)
-		return (st);
-	if (http_request_line(&line, r, &target) != HTTP_DONE)
-		target.len = 0;
-	for (;;) {
-		if ((st = http_next_line(buf, len, &off, &line, r)) !=
-		    HTTP_DONE)
+	rd->target_err = NULL;
+	rd->stage = HTTP_AT_START;
+	rd->skipping = 0;
+	rd->hosts = 0;
+	rd->status = HTTP_NEED_MORE;
+}
+
+/* The request line is whole: the method was checked, the target read. */
+static void
+http_first_line(struct http_reader *rd, const struct http_line *l)
+{
+	struct http_request	*r = &rd->r;
+	struct http_line	 target;
+	const char		*err;
+
+	if (http_request_line(l, r, &target) != HTTP_DONE || target.len == 0)
+		return;
+	/* the target's fault ranks after the headers' (http_done()) */
+	err = r->err;
+	r->err = NULL;
+	http_target(&target, r);
+	rd->target_err = r->err;
+	r->err = err;
+}
+
+static enum http_status
+http_done(struct http_reader *rd, size_t off)
+{
+	struct http_request	*r = &rd->r;
+
+	rd->stage = HTTP_AT_END;
+	r->head_len += off;
+	if (r->err == NULL)
+		r->err = rd->target_err;
+	return (rd->status = r->err == NULL ? HTTP_DONE : HTTP_MALFORMED);
+}
+
+/*
+ * Read the next bytes of a request head, buf[0..len), from the first
+ * byte the reader has not taken: whole lines are read and *took says
+ * how many bytes they were (the caller need not keep them); a line not
+ * yet whole is left for the next call, with more bytes after it.  When
+ * the caller can hold no more (full) and no line ends in buf, the
+ * bytes are taken as part of a line too long to read, a fault, whose
+ * rest is stepped over.
+ */
+enum http_status
+http_read(struct http_reader *rd, const uint8_t *buf, size_t len,
+    size_t *took, int full)
+{
+	struct http_request	*r = &rd->r;
+	struct http_line	 line;
+	const uint8_t		*lf;
+	size_t			 off = 0, at;
+	enum http_status	 st;
+
+	*took = 0;
+	if (rd->status != HTTP_NEED_MORE)
+		return (rd->status);
+	if (rd->stage == HTTP_AT_START) {
+		off = http_skip_empty(buf, len);
+		if ((st = http_method(buf + off, len - off, r)) != HTTP_DONE) {
+			if (st == HTTP_NEED_MORE && off == len)
+				*took = off;	/* empty lines only */
+			if (st == HTTP_NOT_HTTP)
+				rd->status = st;
 			return (st);
-		if (line.len == 0)
-			break;
-		http_header(&line, r, &hosts);
+		}
+		if (http_next_line(buf, len, &off, &line, r) != HTTP_DONE) {
+			if (!full)
+				return (HTTP_NEED_MORE);
+			r->err = "request line too long";
+			return (rd->status = HTTP_MALFORMED);
+		}
+		http_first_line(rd, &line);
+		rd->stage = HTTP_IN_HEADERS;
 	}
-	r->head_len = off;
-	if (target.len > 0)
-		http_target(&target, r);
-	return (r->err == NULL ? HTTP_DONE : HTTP_MALFORMED);
+	for (;;) {
+		if (rd->skipping) {
+			if ((lf = memchr(buf + off, '\n', len - off)) == NULL) {
+				off = len;
+				break;
+			}
+			off = (size_t)(lf - buf) + 1;
+			rd->skipping = 0;
+		}
+		at = off;
+		if (http_next_line(buf, len, &off, &line, r) != HTTP_DONE) {
+			if (full && at == 0 && len > 0) {
+				http_fault(r, "line too long");
+				rd->skipping = 1;
+				off = len;
+			}
+			break;
+		}
+		if (line.len == 0)
+			return (http_done(rd, *took = off));
+		http_header(&line, r, &rd->hosts);
+	}
+	r->head_len += off;
+	*took = off;
+	return (HTTP_NEED_MORE);
+}
+
+/*
+ * Read a whole HTTP/1.x request head at once, as much as has come: the
+ * request line and the headers up to the empty line; the Host headers'
+ * names and the request target's (see http.h).  HTTP_NEED_MORE may
+ * come with has_host already set: the first Host header is whole, the
+ * head is not.
+ */
+enum http_status
+http_parse_request(const uint8_t *buf, size_t len, struct http_request *r)
+{
+	struct http_reader	 rd;
+	size_t			 took;
+	enum http_status	 st;
+
+	http_reader_init(&rd);
+	st = http_read(&rd, buf, len, &took, 0);
+	*r = rd.r;
+	return (st);
 }

@@ -21,6 +21,14 @@
  * connection starts (body_len -1: chunked or unclear, it cannot be
  * told).
  *
+ * struct http_reader reads a head line by line as its bytes come:
+ * http_reader_init(), then http_read() on the bytes from the first one
+ * it has not taken (*took says how many it took: whole lines), until
+ * it says something else than HTTP_NEED_MORE.  With full set (the
+ * caller can hold no more bytes) a line that does not end in them is
+ * a fault, stepped over.  The answers are those of one call over the
+ * whole head.
+ *
  * http_looks_like(): 1 if buf starts with a usual method (GET, POST,
  * HEAD, PUT, DELETE, OPTIONS, CONNECT, PATCH, TRACE) and a space, or
  * with any other token, a space and the rest of a request line ending
@@ -58,6 +66,24 @@ struct http_request {
 	const char	*err;		/* why it was refused */
 };
 
+enum http_stage {
+	HTTP_AT_START,		/* before the request line is whole */
+	HTTP_IN_HEADERS,
+	HTTP_AT_END
+};
+
+struct http_reader {
+	struct http_request r;		/* head_len: bytes taken so far */
+	const char	*target_err;	/* the target's fault, ranked last */
+	enum http_status status;
+	uint8_t		 stage;
+	uint8_t		 skipping;	/* in a line too long to read */
+	int		 hosts;		/* Host headers so far */
+};
+
+void		 http_reader_init(struct http_reader *);
+enum http_status http_read(struct http_reader *, const uint8_t *, size_t,
+		    size_t *, int);
 enum http_status http_parse_request(const uint8_t *, size_t,
 		    struct http_request *);
 int		 http_looks_like(const uint8_t *, size_t);

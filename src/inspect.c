@@ -70,6 +70,17 @@ struct tls_aux {
 	struct stream		 other;		/* f->alt's: the other view */
 };
 
+/* Where a flow's HTTP request head is read. */
+struct http_aux {
+	struct http_reader	 rd;
+	uint32_t		 fed;		/* st.buf[0..fed) taken */
+};
+
+union flow_aux {
+	struct tls_aux		 tls;
+	struct http_aux		 http;
+};
+
 static enum verdict	inspect_udp(struct inspect *, const struct packet *);
 static enum verdict	inspect_tcp(struct inspect *, const struct packet *);
 static enum verdict	judge_dns(struct inspect *, const struct tuple *,
@@ -79,8 +90,7 @@ static enum verdict	judge_dns_stream(struct inspect *, struct flow *,
 static void		read_held(struct inspect *, struct flow *,
 			    struct tls_aux *, const struct stream *,
 			    struct judged *);
-static void		make_room(struct inspect *, struct flow *, uint32_t,
-			    size_t);
+static int		make_room(struct flow *, uint32_t *, uint32_t, size_t);
 static int		second_view(struct inspect *, struct flow *);
 static enum proto	classify(struct inspect *, struct flow *,
 			    const uint8_t *, size_t, struct judged *);
@@ -88,7 +98,8 @@ static void		judge_tls(struct inspect *, struct flow *,
 			    struct tls_reader *, const uint8_t *, size_t,
 			    struct judged *);
 static void		judge_http(struct inspect *, struct flow *,
-			    const uint8_t *, size_t, struct judged *);
+			    struct http_reader *, const uint8_t *, size_t, int,
+			    size_t *, struct judged *);
 static enum verdict	judge_host(struct inspect *, struct flow *,
 			    const struct name *, struct seen *, enum verdict);
 static enum verdict	judge_stream(struct inspect *, struct flow *,
@@ -125,7 +136,7 @@ static void		inspect_answer_dns(struct inspect *, const struct tuple *,
 			    enum dns_reject);
 static struct flow	*add_flow(struct inspect *, const struct tuple *);
 static enum verdict	keep_alive(struct inspect *, struct flow *,
-			    struct judged *, const uint8_t *, size_t);
+			    struct judged *, const uint8_t *, size_t, uint32_t);
 static void		done(struct judged *, enum verdict);
 
 /* Set up a queue thread's inspector from the configuration. */
@@ -136,7 +147,7 @@ inspect_init(struct inspect *in, const struct conf *conf,
 	memset(in, 0, sizeof(*in));
 	in->flows = flow_table_new(conf->limit[LIMIT_FLOWS],
 	    conf->limit[LIMIT_GATHER_BUFFERS],
-	    conf->limit[LIMIT_GATHER_BYTES], sizeof(struct tls_aux));
+	    conf->limit[LIMIT_GATHER_BYTES], sizeof(union flow_aux));
 	in->stats = stats;
 	in->events = events;
 	in->queue = queue;
@@ -906,21 +917,21 @@ judge_host(struct inspect *in, struct flow *f, const struct name *n,
  * the names it carries; with none, it gets the default verdict.
  */
 static void
-judge_http(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
-    struct judged *j)
+judge_http(struct inspect *in, struct flow *f, struct http_reader *rd,
+    const uint8_t *p, size_t n, int full, size_t *took, struct judged *j)
 {
-	struct http_request	 r;
+	const struct http_request *r = &rd->r;
 	struct seen		 s;
 	enum verdict		 v = VERDICT_ALLOW;
 	enum http_status	 st;
 
 	f->proto = PROTO_HTTP;
-	st = http_parse_request(p, n, &r);
-	if (st == HTTP_NEED_MORE && (!r.has_host ||
-	    !blocks(in, &f->t, PROTO_HTTP, &r.host)))
+	st = http_read(rd, p, n, took, full);
+	if (st == HTTP_NEED_MORE && (!r->has_host ||
+	    !blocks(in, &f->t, PROTO_HTTP, &r->host)))
 		return;
-	if (st == HTTP_NOT_HTTP || (st == HTTP_MALFORMED && !r.has_host &&
-	    !r.has_host_last && !r.has_target)) {
+	if (st == HTTP_NOT_HTTP || (st == HTTP_MALFORMED && !r->has_host &&
+	    !r->has_host_last && !r->has_target)) {
 		done(j, exception(in, f, EXC_MALFORMED, STAT_ERR_HTTP));
 		return;
 	}
@@ -931,17 +942,17 @@ judge_http(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
 	s.proto = PROTO_HTTP;
 	s.none = "HTTP without a host name";
 	/* the parser leaves address literals out: they name no host */
-	if (r.has_host)
-		v = decide(in, &f->t, PROTO_HTTP, &r.host, 0, NULL, &s);
-	if (r.has_host_last)
-		v = judge_host(in, f, &r.host_last, &s, v);
-	if (r.has_target)
-		v = judge_host(in, f, &r.target, &s, v);
+	if (r->has_host)
+		v = decide(in, &f->t, PROTO_HTTP, &r->host, 0, NULL, &s);
+	if (r->has_host_last)
+		v = judge_host(in, f, &r->host_last, &s, v);
+	if (r->has_target)
+		v = judge_host(in, f, &r->target, &s, v);
 	done(j, judge_flow(in, &f->t, &s, v));
 	/* a whole, allowed request whose end is known: on to the next */
 	if (st == HTTP_DONE && j->verdict == VERDICT_ALLOW &&
-	    r.body_len >= 0 && r.body_len < 0x40000000)
-		j->next = r.head_len + (size_t)r.body_len;
+	    r->body_len >= 0 && r->body_len < 0x40000000)
+		j->next = r->head_len + (size_t)r->body_len;
 }
 
 /*
@@ -994,21 +1005,18 @@ read_held(struct inspect *in, struct flow *f, struct tls_aux *x,
 
 /*
  * When a segment ahead of the bytes read would not fit, the bytes read
- * make room: they go, and the reader's state at the new first byte is
- * kept.  The other view, if any, is given up then (see second_view()).
+ * (fed) make room: they go.  1 if they did.
  */
-static void
-make_room(struct inspect *in, struct flow *f, uint32_t seq, size_t len)
+static int
+make_room(struct flow *f, uint32_t *fed, uint32_t seq, size_t len)
 {
-	struct tls_aux	*x = f->aux;
 	uint32_t	 off = seq - f->st.base;
 
-	if (x->fed == 0 || (off < 0x80000000U && off + len <= f->st.cap))
-		return;
-	stream_consume(&f->st, x->fed);
-	x->snap = x->rd;
-	x->fed = 0;
-	flow_release_second(in->flows, f);
+	if (*fed == 0 || (off < 0x80000000U && off + len <= f->st.cap))
+		return (0);
+	stream_consume(&f->st, *fed);
+	*fed = 0;
+	return (1);
 }
 
 /*
@@ -1068,10 +1076,13 @@ judge_stream(struct inspect *in, struct flow *f, const struct packet *pk,
     uint32_t seq)
 {
 	struct tls_reader	 first;
+	struct http_reader	 head;
 	struct tls_aux		*x;
+	struct http_aux		*hx;
 	struct judged		 j;
 	enum stream_res		 res;
 	uint32_t		 have, skip;
+	size_t			 took;
 
 	/* the body of a request already judged: the next one comes after */
 	if (f->requests > 0 && (int32_t)(seq + (uint32_t)pk->plen -
@@ -1105,21 +1116,32 @@ judge_stream(struct inspect *in, struct flow *f, const struct packet *pk,
 			}
 			return (VERDICT_PASS);
 		case PROTO_HTTP:
-			judge_http(in, f, pk->payload, pk->plen, &j);
+			/* read again from the buffer if it is not whole */
+			http_reader_init(&head);
+			judge_http(in, f, &head, pk->payload, pk->plen, 0,
+			    &took, &j);
 			break;
 		default:
 			break;
 		}
 		if (j.complete)
-			return (keep_alive(in, f, &j, pk->payload, pk->plen));
+			return (keep_alive(in, f, &j, pk->payload, pk->plen,
+			    0));
 	}
 	if (flow_gather(in->flows, f) == -1)
 		return (exception(in, f, EXC_GATHER_BUFFERS,
 		    STAT_BOUND_BUFFERS));
 	f->state = FLOW_GATHER;
-	if (f->reading) {
+	if (f->reading && f->proto == PROTO_HTTP) {
+		hx = f->aux;
+		(void)make_room(f, &hx->fed, seq, pk->plen);
+	} else if (f->reading) {
 		x = f->aux;
-		make_room(in, f, seq, pk->plen);
+		if (make_room(f, &x->fed, seq, pk->plen)) {
+			/* the other view, if any, is given up then */
+			x->snap = x->rd;
+			flow_release_second(in->flows, f);
+		}
 		skip = f->st.base - seq;
 		if (f->st.nr == 0 && skip < pk->plen &&
 		    pk->plen - skip > f->st.cap) {
@@ -1152,32 +1174,50 @@ judge_stream(struct inspect *in, struct flow *f, const struct packet *pk,
 			    STAT_BOUND_GATHER));
 		return (VERDICT_PASS);
 	}
-	if (!f->reading && classify(in, f, f->st.buf, have, &j) == PROTO_TLS) {
-		x = f->aux;
-		tls_reader_init(&x->rd, 1, 0);
-		tls_reader_init(&x->snap, 1, 0);
-		x->fed = 0;
-		f->reading = 1;
+	if (!f->reading) {
+		switch (classify(in, f, f->st.buf, have, &j)) {
+		case PROTO_TLS:
+			x = f->aux;
+			tls_reader_init(&x->rd, 1, 0);
+			tls_reader_init(&x->snap, 1, 0);
+			x->fed = 0;
+			f->reading = 1;
+			break;
+		case PROTO_HTTP:
+			hx = f->aux;
+			http_reader_init(&hx->rd);
+			hx->fed = 0;
+			f->reading = 1;
+			break;
+		default:
+			break;
+		}
 	}
 	/* an HTTP head has one view: copies that differ are the exception */
 	if (f->alt != NULL && f->proto == PROTO_HTTP)
 		return (exception(in, f, EXC_OVERLAP, STAT_OVERLAPS));
-	if (f->reading && f->alt != NULL) {
-		/* the other view first: a block there blocks */
-		x = f->alt;
-		read_held(in, f, x, &x->other, &j);
-		if (j.complete && j.verdict == VERDICT_BLOCK)
-			return (j.verdict);
-	}
-	if (f->reading) {
+	if (f->reading && f->proto == PROTO_HTTP) {
+		hx = f->aux;
+		judge_http(in, f, &hx->rd, f->st.buf + hx->fed, have - hx->fed,
+		    have == f->st.cap, &took, &j);
+		hx->fed += (uint32_t)took;
+		if (j.complete)
+			return (keep_alive(in, f, &j, f->st.buf, have,
+			    f->st.base - f->base));
+	} else if (f->reading) {
+		if (f->alt != NULL) {
+			/* the other view first: a block there blocks */
+			x = f->alt;
+			read_held(in, f, x, &x->other, &j);
+			if (j.complete && j.verdict == VERDICT_BLOCK)
+				return (j.verdict);
+		}
 		read_held(in, f, f->aux, &f->st, &j);
 		if (j.complete)
 			return (j.verdict);
-	} else if (!j.complete && f->proto == PROTO_HTTP)
-		judge_http(in, f, f->st.buf, have, &j);
-	if (j.complete)
-		return (keep_alive(in, f, &j, f->st.buf, have));
-	if (res == STREAM_PAST_END || (!f->reading && have == f->st.cap))
+	} else if (j.complete)
+		return (keep_alive(in, f, &j, f->st.buf, have, 0));
+	if (res == STREAM_PAST_END)
 		return (exception(in, f, EXC_GATHER_BYTES, STAT_BOUND_GATHER));
 	return (VERDICT_PASS);
 }
@@ -1192,16 +1232,18 @@ judge_stream(struct inspect *in, struct flow *f, const struct packet *pk,
  */
 static enum verdict
 keep_alive(struct inspect *in, struct flow *f, struct judged *j,
-    const uint8_t *p, size_t n)
+    const uint8_t *p, size_t n, uint32_t at)
 {
-	size_t	 rest;
+	struct http_reader	 head;
+	size_t			 rest, took;
 
 	while (j->complete && j->next > 0) {
-		rest = n > j->next ? n - j->next : 0;
+		/* p[0..n) is the request's from its byte at on */
+		rest = at + n > j->next ? at + n - j->next : 0;
 		if (rest > in->scratchlen)
 			return (exception(in, f, EXC_GATHER_BYTES,
 			    STAT_BOUND_GATHER));
-		memmove(in->scratch, p + j->next, rest);
+		memmove(in->scratch, p + (j->next - at), rest);
 		flow_release_buffer(in->flows, f);
 		f->base += (uint32_t)j->next;
 		f->state = FLOW_OPEN;
@@ -1211,12 +1253,14 @@ keep_alive(struct inspect *in, struct flow *f, struct judged *j,
 			return (VERDICT_PASS);
 		p = in->scratch;
 		n = rest;
+		at = 0;
 		j->complete = 0;
-		judge_http(in, f, p, n, j);
+		http_reader_init(&head);
+		judge_http(in, f, &head, p, n, 0, &took, j);
 	}
 	if (j->complete)
 		return (j->verdict);
-	/* the start of the next request: gather it */
+	/* the start of the next request: gather it, read it again then */
 	if (flow_gather(in->flows, f) == -1)
 		return (exception(in, f, EXC_GATHER_BUFFERS,
 		    STAT_BOUND_BUFFERS));

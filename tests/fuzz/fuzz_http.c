@@ -1,8 +1,10 @@
 /*
- * fuzz_http: the request parser on a stream fed whole and in growing
- * prefixes, each copied to a buffer of its own size so that a read past
- * it is caught.  Once a prefix gets an answer other than HTTP_NEED_MORE,
- * every longer prefix must get the same one.
+ * fuzz_http: the request reader on a stream fed whole, in growing
+ * prefixes, and in runs whose taken lines are dropped, each copied to a
+ * buffer of its own size so that a read past it is caught.  Once a
+ * prefix gets an answer other than HTTP_NEED_MORE, every longer prefix
+ * must get the same one, and the reader fed in runs the answer of the
+ * whole.
  */
 #include "config.h"
 
@@ -19,6 +21,8 @@ static void	check(const struct http_request *, enum http_status);
 static int	same(const struct http_request *, enum http_status,
 		    const struct http_request *, enum http_status);
 static enum http_status parse(const uint8_t *, size_t,
+		    struct http_request *);
+static enum http_status in_runs(const uint8_t *, size_t,
 		    struct http_request *);
 
 /* What a result promises on its own. */
@@ -66,6 +70,42 @@ parse(const uint8_t *data, size_t len, struct http_request *r)
 	return (st);
 }
 
+/*
+ * Feed a reader the input in runs whose lengths (1 to 64) the input's
+ * own bytes pick, keeping in a buffer of exactly the bytes not taken
+ * only what the reader left, as the inspector keeps it.
+ */
+static enum http_status
+in_runs(const uint8_t *data, size_t len, struct http_request *r)
+{
+	static struct http_reader	 rd;
+	uint8_t				*buf, *copy;
+	size_t				 have = 0, off = 0, n, took, i = 0;
+	enum http_status		 st = HTTP_NEED_MORE;
+
+	if ((buf = malloc(len)) == NULL)
+		return (HTTP_NEED_MORE);
+	http_reader_init(&rd);
+	while (off < len && st == HTTP_NEED_MORE) {
+		n = 1 + data[i++ % len] % 64;
+		if (n > len - off)
+			n = len - off;
+		memcpy(buf + have, data + off, n);
+		have += n;
+		off += n;
+		if ((copy = malloc(have)) == NULL)
+			break;
+		memcpy(copy, buf, have);
+		st = http_read(&rd, copy, have, &took, 0);
+		free(copy);
+		memmove(buf, buf + took, have - took);
+		have -= took;
+	}
+	free(buf);
+	*r = rd.r;
+	return (st);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -94,5 +134,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (sf != HTTP_NEED_MORE && !same(&first, sf, &whole, sw))
 		__builtin_trap();
+
+	/* however the bytes are cut, a reader that drops taken lines agrees */
+	if (size > 0) {
+		sp = in_runs(data, size, &part);
+		check(&part, sp);
+		if (!same(&whole, sw, &part, sp) ||
+		    (sw == HTTP_DONE && part.head_len != whole.head_len))
+			__builtin_trap();
+	}
 	return (0);
 }

@@ -45,6 +45,8 @@ static void	expect_host(const char *, const char *);
 static void	expect_bad(const char *, const char *);
 static size_t	cut_line(uint8_t *, size_t, const char *);
 static size_t	long_header(char *, size_t, const char *);
+static enum http_status read_through(const uint8_t *, size_t, size_t,
+		    size_t, struct http_reader *);
 
 static void
 load_stream(const char *file, uint16_t port, struct pcap_stream *s)
@@ -164,6 +166,101 @@ test_prefixes(void **state)
 				    k, r.err ? r.err : "not NEED_MORE");
 		assert_int_equal(http_parse_request(s.buf, k, &r), HTTP_DONE);
 	}
+}
+
+/*
+ * Feed a reader s in runs of step bytes through a buffer of cap bytes,
+ * dropping what it took, as the inspector does; the status at the end.
+ */
+static enum http_status
+read_through(const uint8_t *s, size_t len, size_t step, size_t cap,
+    struct http_reader *rd)
+{
+	static uint8_t	 buf[65536];
+	size_t		 have = 0, off = 0, n, took;
+	enum http_status st = HTTP_NEED_MORE;
+
+	http_reader_init(rd);
+	while (off < len && st == HTTP_NEED_MORE) {
+		n = len - off < step ? len - off : step;
+		if (n > cap - have)
+			n = cap - have;
+		memcpy(buf + have, s + off, n);
+		have += n;
+		off += n;
+		st = http_read(rd, buf, have, &took, have == cap);
+		memmove(buf, buf + took, have - took);
+		have -= took;
+	}
+	return (st);
+}
+
+/*
+ * A reader fed in runs of any size, through a buffer that keeps only
+ * the line not yet whole, says what one call over the whole head says.
+ */
+static void
+test_reader_runs(void **state)
+{
+	static struct pcap_stream	 s;
+	struct http_reader		 rd;
+	struct http_request		 r;
+	size_t				 i, step;
+
+	(void)state;
+	for (i = 0; i < sizeof(captures) / sizeof(captures[0]); i++) {
+		load_stream(captures[i].file, captures[i].port, &s);
+		assert_int_equal(http_parse_request(s.buf, s.len, &r),
+		    HTTP_DONE);
+		for (step = 1; step <= s.len; step++) {
+			assert_int_equal(read_through(s.buf, s.len, step, 256,
+			    &rd), HTTP_DONE);
+			assert_int_equal(rd.r.has_host, r.has_host);
+			assert_string_equal(rd.r.host.s, r.host.s);
+			assert_int_equal(rd.r.has_target, r.has_target);
+			assert_int_equal(rd.r.head_len, r.head_len);
+		}
+	}
+}
+
+/*
+ * A head of 40 KB (310 headers, the Host last, then a second Host) is
+ * read through a 2 KB buffer with both names; a line longer than the
+ * buffer is a fault stepped over, and the lines after it are read.
+ */
+static void
+test_big_head(void **state)
+{
+	static char		 head[65536];
+	struct http_reader	 rd;
+	size_t			 n = 0, i;
+
+	(void)state;
+	n += (size_t)snprintf(head + n, sizeof(head) - n,
+	    "GET / HTTP/1.1\r\n");
+	for (i = 0; i < 310; i++)
+		n += (size_t)snprintf(head + n, sizeof(head) - n, "X-Pad-%zu: "
+		    "%0120zu\r\n", i, i);
+	n += (size_t)snprintf(head + n, sizeof(head) - n,
+	    "Host: www.example.org\r\nHost: s12.upd.kaspersky.com\r\n\r\n");
+	assert_true(n > 40000);
+	assert_int_equal(read_through((uint8_t *)head, n, 1460, 2048, &rd),
+	    HTTP_MALFORMED);	/* several Host headers */
+	assert_string_equal(rd.r.err, "several Host headers");
+	assert_true(rd.r.has_host && rd.r.has_host_last);
+	assert_string_equal(rd.r.host.s, "www.example.org");
+	assert_string_equal(rd.r.host_last.s, "s12.upd.kaspersky.com");
+	assert_int_equal(rd.r.head_len, n);
+
+	/* a 3000-byte line through a 2048-byte buffer */
+	n = (size_t)snprintf(head, sizeof(head), "GET / HTTP/1.1\r\n"
+	    "X-Long: %03000d\r\nHost: ds.kaspersky.com\r\n\r\n", 7);
+	assert_int_equal(read_through((uint8_t *)head, n, 1460, 2048, &rd),
+	    HTTP_MALFORMED);
+	assert_string_equal(rd.r.err, "line too long");
+	assert_true(rd.r.has_host);
+	assert_string_equal(rd.r.host.s, "ds.kaspersky.com");
+	assert_int_equal(rd.r.head_len, n);
 }
 
 /*
@@ -492,6 +589,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_captures),
 		cmocka_unit_test(test_prefixes),
+		cmocka_unit_test(test_reader_runs),
+		cmocka_unit_test(test_big_head),
 		cmocka_unit_test(test_absolute_form),
 		cmocka_unit_test(test_host_forms),
 		cmocka_unit_test(test_not_http),

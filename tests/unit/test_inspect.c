@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -469,6 +470,54 @@ test_tls_big(void **state)
 }
 
 /* ---------------------------------------------------------------- HTTP */
+
+/*
+ * A request head of 40 KB, bigger than gather-bytes, is read as its
+ * lines come: a blocked Host near its end is judged by the segment
+ * that completes its line, with no bound hit; an allowed one passes,
+ * and the next request on the connection is judged too.
+ */
+static void
+test_http_big(void **state)
+{
+	static char	 h[65536];
+	struct env	*e;
+	size_t		 n, i, off, k = 0, hostat;
+	enum verdict	 v = VERDICT_PASS;
+	int		 round;
+
+	(void)state;
+	e = env_new(BLOCKLIST, ACTION_BLOCK, MODE_BLOCK, 0);
+	for (round = 0; round < 2; round++) {
+		n = (size_t)snprintf(h, sizeof(h), "GET / HTTP/1.1\r\n");
+		for (i = 0; i < 310; i++)
+			n += (size_t)snprintf(h + n, sizeof(h) - n,
+			    "X-Pad-%zu: %0120zu\r\n", i, i);
+		hostat = n;
+		n += (size_t)snprintf(h + n, sizeof(h) - n, "Host: %s\r\n"
+		    "Accept: */*\r\n\r\n", round == 0 ?
+		    "s12.upd.kaspersky.com" : "www.example.org");
+		if (round == 1)	/* and a second request, blocked */
+			n += (size_t)snprintf(h + n, sizeof(h) - n,
+			    "GET / HTTP/1.1\r\nHost: ds.kaspersky.com\r\n\r\n");
+		syn(e, (uint16_t)(7100 + round), 80, 1);
+		for (off = 0; off < n; off += k) {
+			k = n - off < 1460 ? n - off : 1460;
+			v = seg(e, (uint16_t)(7100 + round), 80, 1,
+			    (const uint8_t *)h, off, k);
+			if (v != VERDICT_PASS)
+				break;
+		}
+		/* the segment that holds the end of the blocked line */
+		if (round == 0)
+			assert_true(off <= hostat + 28 && off + k > hostat + 28);
+		assert_int_equal(v, VERDICT_BLOCK);
+	}
+	assert_int_equal(count(e, STAT_BOUND_GATHER), 0);
+	assert_int_equal(count(e, STAT_HTTP_REQUESTS), 1);
+	assert_int_equal(count(e, STAT_EVENT_BLOCK), 2);
+	env_free(e);
+}
 
 static void
 test_http(void **state)
@@ -1252,6 +1301,7 @@ main(void)
 		cmocka_unit_test(test_tls_captures),
 		cmocka_unit_test(test_tls_out_of_order),
 		cmocka_unit_test(test_tls_big),
+		cmocka_unit_test(test_http_big),
 		cmocka_unit_test(test_tls_retransmissions),
 		cmocka_unit_test(test_tls_overlap_first_wins),
 		cmocka_unit_test(test_http),
