@@ -126,7 +126,8 @@ tcp4(uint8_t *b, uint32_t seq, uint8_t flags, const uint8_t *d, size_t len)
 	put16(b + 26, seq & 0xffff);
 	b[32] = 5 << 4;
 	b[33] = flags;
-	memcpy(b + 40, d, len);
+	if (len > 0)		/* a SYN has no data, and d may be NULL */
+		memcpy(b + 40, d, len);
 	return (40 + len);
 }
 
