@@ -22,6 +22,7 @@ for ipt in ${IPTABLES:-iptables} ${IP6TABLES:-ip6tables}; do
 		$t -A EMBARGO_OWN -p udp --dport 53 -j $Q
 		$t -A EMBARGO_OWN -p udp --sport 53 -j $Q
 		$t -A EMBARGO_OWN -p udp -m conntrack --ctstate NEW -j $Q
+		$t -A EMBARGO_OWN -p udp --dport 443 -m conntrack --ctdir ORIGINAL -j $Q
 		$t -A EMBARGO_OWN -p tcp -m conntrack --ctdir ORIGINAL -j $Q
 		$t -I FORWARD 1 -j EMBARGO_OWN
 	else

@@ -311,17 +311,17 @@ check "start -q 2-3 exits 0" exits 0 -b iptables -q 2-3 start
 for t in iptables ip6tables; do
 	check "$t: -q 2-3 balances the flows over queues 2 and 3" test \
 	    "$(ours $t | grep -c -- '-j NFQUEUE --queue-balance 2:3 --queue-bypass$')" \
-	    -eq 4 -a "$(ours $t | grep -c -- '--queue-num')" -eq 0
+	    -eq 5 -a "$(ours $t | grep -c -- '--queue-num')" -eq 0
 done
 check "start -q 4-4 exits 0" exits 0 -b iptables -q 4-4 start
 check "-q 4-4 is queue 4 alone" test "$(ours iptables |
-    grep -c -- '-j NFQUEUE --queue-num 4 --queue-bypass$')" -eq 4
+    grep -c -- '-j NFQUEUE --queue-num 4 --queue-bypass$')" -eq 5
 
 check "start -4 exits 0" exits 0 -b iptables -4 start
-check "-4: IPv4 only" test "$(ours iptables | wc -l)" -eq 16 -a \
+check "-4: IPv4 only" test "$(ours iptables | wc -l)" -eq 17 -a \
     "$(ours ip6tables | wc -l)" -eq 0
 check "start -6 exits 0" exits 0 -b iptables -6 start
-check "-6: IPv6 only" test "$(ours ip6tables | wc -l)" -eq 16 -a \
+check "-6: IPv6 only" test "$(ours ip6tables | wc -l)" -eq 17 -a \
     "$(ours iptables | wc -l)" -eq 0
 
 check "start with other marks exits 0" exits 0 -b iptables -M 0xff00 \
@@ -361,7 +361,7 @@ nft_accepted() {
 }
 
 # Succeed when nft parses the queue statements of fw -b nft $2... into
-# four "queue num $1 bypass" expressions, and the kernel either accepts
+# five "queue num $1 bypass" expressions, and the kernel either accepts
 # them or refuses them only for the missing queue expression.
 nft_queue_parses() {
 	want=$1
@@ -373,8 +373,8 @@ nft_queue_parses() {
 	enoent=$(grep -c \
 	    'Error: Could not process rule: No such file or directory' \
 	    "$EMBT_TMP/nft-debug")
-	[ "$n" -eq 4 ] && [ "$errs" -eq "$enoent" ] &&
-	    { [ "$errs" -eq 0 ] || [ "$errs" -eq 4 ]; } && return 0
+	[ "$n" -eq 5 ] && [ "$errs" -eq "$enoent" ] &&
+	    { [ "$errs" -eq 0 ] || [ "$errs" -eq 5 ]; } && return 0
 	cat "$EMBT_TMP/nft-debug"
 	return 1
 }

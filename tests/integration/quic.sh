@@ -145,6 +145,27 @@ sleep 0.3
 after=$(queued)
 check "firewall: all 6 Initials of an unanswered flow queued ($before -> $after)" \
     test $((after - before)) -eq 6
+# A client that holds its last Initial back until the server has
+# answered: conntrack no longer calls the flow NEW, and the Initial that
+# completes the ClientHello is still queued and judged.  The answerer
+# on $S4B replies to the first datagram and counts what reaches it.
+held() {	# name: the answerer's count of datagrams
+	in_server python3 "$CHROME" answer $S4B 443 >"$EMBT_TMP/answer.out" &
+	ap=$!
+	embt_wait_server udp 443 "$S4B"
+	in_client python3 "$CHROME" send $S4B 443 "$1" --hold 5 \
+	    >"$EMBT_TMP/hold.out" 2>&1
+	wait $ap
+	cat "$EMBT_TMP/hold.out" "$EMBT_TMP/answer.out"
+}
+held allowed4.example >"$EMBT_TMP/held-allowed.out"
+check "held-back Initial: the allowed name's both Initials arrive" \
+    grep -q "datagrams 2" "$EMBT_TMP/held-allowed.out"
+held dnl-03.geo.kaspersky.com >"$EMBT_TMP/held-blocked.out"
+check "held-back Initial: the blocked name's second Initial is dropped" \
+    grep -q "datagrams 1" "$EMBT_TMP/held-blocked.out"
+check "held-back Initial: the client did hold it back" \
+    grep -q "^held" "$EMBT_TMP/held-blocked.out"
 embt_daemon_stop -TERM
 
 # --- reject: an ICMP port unreachable, the client gives up at once

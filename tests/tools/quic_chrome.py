@@ -213,7 +213,7 @@ def pcap(path, datagrams):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["pcap", "send"])
+    ap.add_argument("mode", choices=["pcap", "send", "answer"])
     ap.add_argument("args", nargs="+")
     ap.add_argument("--version", type=int, default=1, choices=[1, 2])
     ap.add_argument("--seed", type=int, default=9001)
@@ -223,7 +223,11 @@ def main():
     ap.add_argument("--bind")
     ap.add_argument("--wait", type=float)
     ap.add_argument("--resend", type=int, default=0)
+    ap.add_argument("--hold", type=float,
+                    help="send the second Initial only after an answer")
     a = ap.parse_args()
+    if a.mode == "answer":
+        return answer(a.args[0], int(a.args[1]))
     if a.mode == "pcap":
         path, name = a.args
         before = handshake(name, a.version, a.seed + 1)[:1] if a.retry \
@@ -234,6 +238,8 @@ def main():
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
     if a.wait is not None:
         return probe(fam, host, int(port), name, a)
+    if a.hold is not None:
+        return hold(fam, host, int(port), name, a)
     for i in range(min(a.count, 1000)):
         s = socket.socket(fam, socket.SOCK_DGRAM)
         if a.bind:
@@ -242,6 +248,46 @@ def main():
             for d in handshake(name, a.version, a.seed + i, a.gap):
                 s.sendto(d, (host, int(port)))
         s.close()
+    return 0
+
+
+def hold(fam, host, port, name, a):
+    """The first Initial, then the second once the server has answered
+    (so that conntrack no longer calls the flow NEW)."""
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.connect((host, port))
+    s.settimeout(min(a.hold, 10.0))
+    first, second = handshake(name, a.version, a.seed, a.gap)
+    s.send(first)
+    try:
+        s.recv(65535)
+    except OSError:
+        print("no answer")
+        return 1
+    s.send(second)
+    print("held")
+    return 0
+
+
+def answer(host, port):
+    """Answer a flow's first datagram once; count what arrives until
+    2 s of silence (at most 30 s), as "datagrams N"."""
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.bind((host, port))
+    s.settimeout(30)
+    n = 0
+    t0 = time.monotonic()
+    try:
+        while time.monotonic() - t0 < 30:
+            _, peer = s.recvfrom(65535)
+            n += 1
+            if n == 1:
+                s.sendto(b"\x40answer", peer)
+            s.settimeout(2)
+    except OSError:
+        pass
+    print("datagrams %d" % n)
     return 0
 
 
