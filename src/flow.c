@@ -10,8 +10,8 @@
  * whatever its bounds, and the bounds are still the most it can ever
  * take.  Entries are chained by index; a least-recently-used list lets
  * expiry stop at the first flow that is still fresh.  A full table
- * gives up a flow for a new one, a decided one first (flow_victim());
- * an empty pool is the caller's bound to count.
+ * gives up a flow for a new one, a decided or half-open one first
+ * (flow_victim()); an empty pool is the caller's bound to count.
  */
 #include "config.h"
 
@@ -159,19 +159,25 @@ flow_find(struct flow_table *ft, const struct tuple *t)
 /*
  * The flow to give up when the table is full: among the eight least
  * recently used, a decided one (its packets are the kernel's already),
- * else the least recently used of all.
+ * else one whose client never acknowledged the server (a SYN, perhaps
+ * one of a flood, with nothing after it), else the least recently used
+ * of all.
  */
 static struct flow *
 flow_victim(struct flow_table *ft)
 {
+	struct flow	*f, *quiet = NULL;
 	uint32_t	 i;
 	int		 n;
 
-	for (i = ft->lru_old, n = 0; i != 0 && n < 8;
-	    i = ft->flows[i - 1].next, n++)
-		if (ft->flows[i - 1].state == FLOW_DECIDED)
-			return (&ft->flows[i - 1]);
-	return (&ft->flows[ft->lru_old - 1]);
+	for (i = ft->lru_old, n = 0; i != 0 && n < 8; i = f->next, n++) {
+		f = &ft->flows[i - 1];
+		if (f->state == FLOW_DECIDED)
+			return (f);
+		if (quiet == NULL && f->state == FLOW_OPEN && !f->answered)
+			quiet = f;
+	}
+	return (quiet != NULL ? quiet : &ft->flows[ft->lru_old - 1]);
 }
 
 /*

@@ -30,6 +30,7 @@ struct flow {
 	uint32_t	 base;		/* sequence number of byte 0 */
 	uint32_t	 requests;	/* HTTP requests judged before base */
 	uint8_t		 reading;	/* aux holds a reader's state */
+	uint8_t		 answered;	/* the client acknowledged the server */
 	struct stream	 st;		/* st.buf set while gathering */
 	void		*aux;		/* with st.buf: the reader's state */
 	void		*alt;		/* a second buffer's state, or NULL */

@@ -127,6 +127,10 @@ static int		is_address(const struct name *);
 static enum verdict	fail(struct inspect *, enum stats_id, int);
 static enum verdict	exception(struct inspect *, struct flow *,
 			    enum conf_exception, enum stats_id);
+static int		held_name(struct inspect *, struct flow *,
+			    struct name *, struct decision *);
+static int		scan_bytes(struct inspect *, const uint8_t *, size_t,
+			    struct name *, struct decision *);
 static int		in_sequence(const struct flow *, const struct packet *);
 static void		reset_tcp(struct inspect *, const struct packet *);
 static void		inspect_record(struct inspect *, struct record *,
@@ -178,25 +182,79 @@ fail(struct inspect *in, enum stats_id why, int tcp)
 }
 
 /*
+ * A flow the daemon cannot read still says what it says: the runs of
+ * host-name bytes (name_scan()) in the bytes it holds, the packet's
+ * payload and the filled ranges of the flow's buffers, are judged as
+ * names, each also without its first byte (which may be a length).
+ * 1, with the name and its decision, for the first that a block rule
+ * covers; at most HELD_RUNS runs a range.
+ */
+#define HELD_RUNS	64
+
+static int
+scan_bytes(struct inspect *in, const uint8_t *p, size_t len, struct name *n,
+    struct decision *d)
+{
+	size_t	 off = 0, a, k, skip;
+	int	 runs;
+
+	for (runs = 0; runs < HELD_RUNS && name_scan(p, len, &off, &a, &k);
+	    runs++)
+		for (skip = 0; skip < 2; skip++) {
+			if (name_normalize(n, (const char *)p + a + skip,
+			    k - skip, NAME_WIRE) == -1 && n->len == 0)
+				continue;
+			policy_decide(in->policy, n, PROTO_TLS, 1, 0,
+			    in->client, d);
+			if (d->action == RECORD_BLOCK)
+				return (1);
+		}
+	return (0);
+}
+
+static int
+held_name(struct inspect *in, struct flow *f, struct name *n,
+    struct decision *d)
+{
+	const struct stream	*views[2];
+	int			 v, i;
+
+	if (scan_bytes(in, in->payload, in->plen, n, d))
+		return (1);
+	views[0] = f->st.buf != NULL ? &f->st : NULL;
+	views[1] = f->alt != NULL ? &((struct tls_aux *)f->alt)->other : NULL;
+	for (v = 0; v < 2; v++)
+		for (i = 0; views[v] != NULL && i < views[v]->nr; i++)
+			if (scan_bytes(in, views[v]->buf + views[v]->r[i].start,
+			    views[v]->r[i].end - views[v]->r[i].start, n, d))
+				return (1);
+	return (0);
+}
+
+/*
  * A TCP flow the daemon cannot judge (kind k, counted as why): the
- * exception policy decides, with the list that claims the flow's
- * address if any (policy_exception()); the event names the kind.
+ * exception policy decides (policy_exception()), with the list that
+ * claims the flow's address if any, and the decision for a blocked
+ * name the bytes held still carry (held_name()); the event names the
+ * kind.
  */
 static enum verdict
 exception(struct inspect *in, struct flow *f, enum conf_exception k,
     enum stats_id why)
 {
 	struct enforce_rule	 r;
-	struct decision		 d;
+	struct decision		 d, nd;
 	struct record		 e;
+	struct name		 n;
 	char			 reason[128];
-	int			 claimed;
+	int			 claimed, named;
 
 	stats_inc(in->stats, why);
+	named = held_name(in, f, &n, &nd);
 	claimed = enforce_addr(in->policy->lists, in->learn, &f->t.dst,
 	    in->now_ms, &r);
-	policy_exception(in->policy, k, claimed ? r.list : NULL, 1,
-	    in->client, &d);
+	policy_exception(in->policy, k, claimed ? r.list : NULL,
+	    named ? &nd : NULL, 1, in->client, &d);
 	stats_inc(in->stats, d.verdict == VERDICT_BLOCK ? STAT_EXC_BLOCKED :
 	    STAT_EXC_PASSED);
 	if (d.action == RECORD_NONE)
@@ -205,10 +263,16 @@ exception(struct inspect *in, struct flow *f, enum conf_exception k,
 	    d.reason);
 	memset(&e, 0, sizeof(e));
 	e.proto = (enum proto)f->proto;
-	e.rule = claimed ? r.rule : conf_exception_name(k);
-	e.match = claimed ? r.match : "exception";
 	e.reason = reason;
 	e.t = &f->t;
+	if (named && d.list == nd.list) {
+		e.name = n.s;
+		e.rule = n.s + d.res.offset;
+		e.match = match_kind_name(d.res.kind);
+	} else {
+		e.rule = claimed ? r.rule : conf_exception_name(k);
+		e.match = claimed ? r.match : "exception";
+	}
 	inspect_record(in, &e, &d);
 	return (d.verdict);
 }
@@ -1328,8 +1392,12 @@ inspect_tcp(struct inspect *in, const struct packet *pk)
 		/* TCP Fast Open: the data in the SYN starts the stream */
 		stats_inc(in->stats, STAT_TFO);
 		seq = pk->seq + 1;
-	} else if (pk->plen == 0)
+	} else if (pk->plen == 0) {
+		/* the handshake's last ACK: a connection, not a lone SYN */
+		if (f != NULL && (pk->tcpflags & TCPF_ACK))
+			f->answered = 1;
 		return (VERDICT_PASS);
+	}
 	else if (f == NULL) {
 		/* its start was never seen: its bytes cannot be read */
 		f = add_flow(in, &pk->t);
@@ -1393,6 +1461,8 @@ inspect_packet(struct inspect *in, const uint8_t *buf, size_t len)
 	in->refuse = 0;
 	in->ip = buf;
 	in->iplen = len;
+	in->payload = pk.payload;
+	in->plen = pk.plen;
 	in->quic_version = NULL;
 	/* a DNS response goes to the client */
 	answer = pk.t.l4 == IPPROTO_UDP && pk.t.sport == 53 &&

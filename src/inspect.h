@@ -44,6 +44,8 @@ struct inspect {
 	const char		*quic_version;	/* the current packet's */
 	const uint8_t		*ip;		/* the current packet */
 	size_t			 iplen;
+	const uint8_t		*payload;	/* ... its TCP or UDP payload */
+	size_t			 plen;
 	const char		*capture;	/* embargod -r: the file */
 	uint64_t		 capture_packet; /* ... the packet's number */
 };

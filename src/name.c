@@ -502,3 +502,37 @@ name_strerror(const struct name *n, char *buf, size_t size)
 	}
 	return (buf);
 }
+
+/*
+ * The next run of host-name bytes (LDH, '_' and dots) in p[0..len)
+ * from *off on that holds a dot and a letter, of at least 4 bytes: a
+ * name a message may carry, found without reading the message (bytes
+ * held out of order, or a flow seen mid-stream).  Its place in *start
+ * and *n, *off moved past it; 0 when there is none.
+ */
+int
+name_scan(const uint8_t *p, size_t len, size_t *off, size_t *start,
+    size_t *n)
+{
+	size_t	 i = *off, a;
+	int	 dot, alpha;
+
+	while (i < len) {
+		while (i < len && name_map_ldh[p[i]] == 0)
+			i++;
+		a = i;
+		dot = alpha = 0;
+		for (; i < len && name_map_ldh[p[i]] != 0; i++) {
+			dot |= p[i] == '.';
+			alpha |= name_map_ldh[p[i]] >= 'a';
+		}
+		if (i - a >= 4 && dot && alpha) {
+			*start = a;
+			*n = i - a;
+			*off = i;
+			return (1);
+		}
+	}
+	*off = len;
+	return (0);
+}

@@ -80,5 +80,7 @@ void		 name_ring_init(struct name_ring *);
 void		 name_ring_add(struct name_ring *, const uint8_t *, size_t);
 int		 name_ring_finish(struct name_ring *, struct name *);
 const char	*name_strerror(const struct name *, char *, size_t);
+int		 name_scan(const uint8_t *, size_t, size_t *, size_t *,
+		    size_t *);
 
 #endif

@@ -113,19 +113,29 @@ policy_default(const struct policy *p, int dns, int tcp)
  * it: a bound was reached, the message does not parse, its copies
  * differ, its start was never seen (kind k).  claimed is the list that
  * claims the flow's address (a listed prefix, a learned address), or
- * NULL.  guard, the default, gives the default verdict but never lets
- * a claimed flow pass: it is judged by the claiming list, as a flow
- * that names nothing.  pass and drop do what they say; reject also
- * answers the client.  Every outcome has an event (the rule is the
- * kind), so that a SOC sees the attempt.
+ * NULL; named, when the bytes the daemon holds name a host (read
+ * without parsing them, see inspect.c), that name's decision, or NULL.
+ * guard, the default, gives the default verdict but never lets a flow
+ * pass whose held bytes name a blocked host (it is blocked by that
+ * name's rule) or whose address a list claims (it is judged by that
+ * list, as a flow that names nothing).  pass and drop do what they
+ * say; reject also answers the client.  Every outcome has an event
+ * (the rule is the kind, or the name's), so that a SOC sees the
+ * attempt.
  */
 void
 policy_exception(const struct policy *p, enum conf_exception k,
-    const struct list *claimed, int tcp, enum client_policy cp,
-    struct decision *d)
+    const struct list *claimed, const struct decision *named, int tcp,
+    enum client_policy cp, struct decision *d)
 {
 	enum conf_exc_action	 a = (enum conf_exc_action)p->exception[k];
 
+	if (a == EXCA_GUARD && named != NULL &&
+	    named->action == RECORD_BLOCK) {
+		*d = *named;
+		d->reason = "the bytes held name a blocked host";
+		return;
+	}
 	memset(d, 0, sizeof(*d));
 	d->reason = claimed != NULL ? "cannot judge the flow, whose address "
 	    "a list claims" : "cannot judge the flow";

@@ -99,8 +99,8 @@ void		 policy_flow(const struct list *, const struct flow_name *,
 		    enum client_policy, struct decision *);
 enum verdict	 policy_default(const struct policy *, int, int);
 void		 policy_exception(const struct policy *, enum conf_exception,
-		    const struct list *, int, enum client_policy,
-		    struct decision *);
+		    const struct list *, const struct decision *, int,
+		    enum client_policy, struct decision *);
 void		 policy_overlap(const struct policy *, enum client_policy,
 		    struct decision *);
 int		 policy_explain(const struct policy *, const char *,

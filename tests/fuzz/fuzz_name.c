@@ -57,6 +57,7 @@ check_suffix(const uint8_t *data, size_t size)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	size_t			 off = 0, at, k, prev = 0;
 	struct name		 n, again;
 	struct name_label	 l[NAME_LABELS_MAX];
 	char			 why[128];
@@ -86,5 +87,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = name_from_labels(&n, l, nl, 0);
 	check_wire(&n, rc);
 	check_suffix(data, size);
+	/* the runs name_scan() finds lie in the input, apart, in order */
+	while (name_scan(data, size, &off, &at, &k)) {
+		if (at < prev || k < 4 || at + k > size || off != at + k ||
+		    memchr(data + at, '.', k) == NULL)
+			__builtin_trap();
+		prev = off;
+	}
+	if (off != size)
+		__builtin_trap();
 	return (0);
 }

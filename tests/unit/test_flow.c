@@ -60,7 +60,7 @@ test_add_find_remove(void **state)
 
 /*
  * A full table gives up a flow for a new one: a decided one among the
- * oldest first, else the oldest.  It never refuses one.
+ * oldest first, then a lone SYN, else the oldest.  It never refuses one.
  */
 static void
 test_full(void **state)
@@ -74,8 +74,9 @@ test_full(void **state)
 	(void)state;
 	for (i = 0; i < 16; i++) {
 		t = mk(i & 1, 2000 + i);
-		assert_non_null(flow_add(ft, &t, 1, &ev));
+		assert_non_null(f = flow_add(ft, &t, 1, &ev));
 		assert_int_equal(ev, 0);
+		f->answered = 1;	/* connections, not lone SYNs */
 	}
 	/* the fourth oldest is decided: it goes, not the oldest */
 	t = mk(1, 2003);
@@ -97,8 +98,18 @@ test_full(void **state)
 	t = mk(1, 2001);
 	flow_remove(ft, flow_find(ft, &t));
 	t = mk(0, 3002);
-	assert_non_null(flow_add(ft, &t, 1, &ev));
+	assert_non_null(f = flow_add(ft, &t, 1, &ev));
 	assert_int_equal(ev, 0);
+	/* a lone SYN among the oldest goes before an older connection */
+	t = mk(1, 2005);
+	flow_find(ft, &t)->answered = 0;
+	t = mk(0, 3003);
+	assert_non_null(flow_add(ft, &t, 1, &ev));
+	assert_int_equal(ev, 1);
+	t = mk(1, 2005);
+	assert_null(flow_find(ft, &t));
+	t = mk(0, 2002);
+	assert_non_null(flow_find(ft, &t));
 	flow_table_free(ft);
 }
 

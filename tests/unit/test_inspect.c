@@ -738,37 +738,85 @@ test_bounds(void **state)
 }
 
 /*
+ * A bound hit on a flow whose bytes already name a blocked host blocks
+ * it by that name (guard): nine disjoint pieces, the name whole in one
+ * of them; the same shape with an allowed name gets the default.
+ */
+static void
+test_bound_names(void **state)
+{
+	static uint8_t		 b[BIG_MAX];
+	struct env		*e;
+	const char		*names[2] = { "s12.upd.kaspersky.com",
+				    "www.example.org" };
+	size_t			 len, at, i, k;
+	enum verdict		 v = VERDICT_PASS;
+
+	(void)state;
+	e = env_new(BLOCKLIST, ACTION_BLOCK, MODE_BLOCK, 0);
+	for (k = 0; k < 2; k++) {
+		len = big_hello(2000, 1, names[k], b);
+		at = (size_t)((uint8_t *)memmem(b, len, names[k],
+		    strlen(names[k])) - b);
+		syn(e, (uint16_t)(7200 + k), 443, 1);
+		/* the name's piece first, then eight more, apart */
+		assert_int_equal(seg(e, (uint16_t)(7200 + k), 443, 1, b,
+		    at - 2, strlen(names[k]) + 4), VERDICT_PASS);
+		for (i = 1; i <= 8; i++)
+			v = seg(e, (uint16_t)(7200 + k), 443, 1, b,
+			    at + 100 * i, 10);
+		assert_int_equal(v, k == 0 ? VERDICT_BLOCK : VERDICT_ALLOW);
+	}
+	assert_int_equal(count(e, STAT_BOUND_SEGMENTS), 2);
+	assert_int_equal(count(e, STAT_EXC_BLOCKED), 1);
+	assert_int_equal(count(e, STAT_EXC_PASSED), 1);
+	assert_int_equal(count(e, STAT_EVENT_BLOCK), 1);
+	env_free(e);
+}
+
+/*
  * No SYN seen (the daemon restarted, or the flow was given up): its
  * bytes cannot be read as a start, so the midstream exception decides:
- * by default the default verdict, unless a list claims the address.
+ * by default the default verdict, unless a list claims the address or
+ * the bytes still name a blocked host.
  */
 static void
 test_midstream_and_expiry(void **state)
 {
+	static uint8_t		 b[BIG_MAX];
 	struct pcap_stream	*s = malloc(sizeof(*s));
 	struct env		*e;
+	size_t			 len;
 
 	(void)state;
 	client_stream("tls-curl.pcap", 443, s);
+	len = big_hello(100, 1, "www.example.org", b);
 	e = env_new(BLOCKLIST, ACTION_BLOCK, MODE_BLOCK, 0);
-	assert_int_equal(seg(e, 8199, 443, 99, s->buf, 0, s->len),
-	    VERDICT_ALLOW);
+	assert_int_equal(seg(e, 8198, 443, 99, b, 0, len), VERDICT_ALLOW);
 	assert_int_equal(count(e, STAT_MIDSTREAM), 1);
 	assert_int_equal(count(e, STAT_EXC_PASSED), 1);
-	e->in.policy->exception[EXC_MIDSTREAM] = EXCA_DROP;
-	assert_int_equal(seg(e, 8200, 443, 99, s->buf, 0, s->len),
+	/* the name in the bytes blocks, by its own rule */
+	assert_int_equal(seg(e, 8199, 443, 99, s->buf, 0, s->len),
 	    VERDICT_BLOCK);
 	assert_int_equal(count(e, STAT_EXC_BLOCKED), 1);
+	assert_int_equal(count(e, STAT_EVENT_BLOCK), 1);
+	/* pass means pass, drop means drop */
+	e->in.policy->exception[EXC_MIDSTREAM] = EXCA_PASS;
+	assert_int_equal(seg(e, 8197, 443, 99, s->buf, 0, s->len),
+	    VERDICT_ALLOW);
+	e->in.policy->exception[EXC_MIDSTREAM] = EXCA_DROP;
+	assert_int_equal(seg(e, 8200, 443, 99, b, 0, len), VERDICT_BLOCK);
+	assert_int_equal(count(e, STAT_EXC_BLOCKED), 2);
 	/* decided flows are forgotten after decided-timeout ... */
 	e->in.now_ms += 6000;
-	assert_int_equal(inspect_expire(&e->in), 2);
+	assert_int_equal(inspect_expire(&e->in), 4);
 	/* ... undecided ones after flow-timeout */
 	syn(e, 8201, 443, 1);
 	e->in.now_ms += 29000;
 	assert_int_equal(inspect_expire(&e->in), 0);
 	e->in.now_ms += 2000;
 	assert_int_equal(inspect_expire(&e->in), 1);
-	assert_int_equal(count(e, STAT_FLOWS_EXPIRED), 3);
+	assert_int_equal(count(e, STAT_FLOWS_EXPIRED), 5);
 	env_free(e);
 	free(s);
 }
@@ -1301,6 +1349,7 @@ main(void)
 		cmocka_unit_test(test_tls_captures),
 		cmocka_unit_test(test_tls_out_of_order),
 		cmocka_unit_test(test_tls_big),
+		cmocka_unit_test(test_bound_names),
 		cmocka_unit_test(test_http_big),
 		cmocka_unit_test(test_tls_retransmissions),
 		cmocka_unit_test(test_tls_overlap_first_wins),

@@ -317,10 +317,36 @@ test_every_byte(void **state)
 	}
 }
 
+/*
+ * Runs of host-name bytes among other bytes, as name_scan() finds them:
+ * with a dot and a letter, four bytes at least, case kept.
+ */
+static void
+test_scan(void **state)
+{
+	static const uint8_t	 msg[] = "\x16\x03\x01\x00\x15" "ds.kaspersky.com"
+	    "\x00\x10h2\x08http/1.1 a.b 1.2.3.4 x_y.z\xff" "UPD.Kaspersky.COM.";
+	static const char *const want[] = {
+		"ds.kaspersky.com", "x_y.z", "UPD.Kaspersky.COM."
+	};
+	size_t			 off = 0, at, n, i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(name_scan(msg, sizeof(msg) - 1, &off, &at,
+		    &n), 1);
+		assert_int_equal(n, strlen(want[i]));
+		assert_memory_equal(msg + at, want[i], n);
+	}
+	assert_int_equal(name_scan(msg, sizeof(msg) - 1, &off, &at, &n), 0);
+	assert_int_equal(off, sizeof(msg) - 1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scan),
 		cmocka_unit_test(test_every_byte),
 		cmocka_unit_test(test_case_folding),
 		cmocka_unit_test(test_trailing_dot),

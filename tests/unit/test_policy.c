@@ -208,6 +208,51 @@ test_malformed(void **state)
 	policy_unref(p);
 }
 
+/*
+ * A flow that cannot be judged: guard never passes it when the bytes
+ * held name a blocked host (that name's rule blocks) or a list claims
+ * its address; pass, drop and reject do what they say.
+ */
+static void
+test_exception(void **state)
+{
+	struct policy	*p = fixture_policy(RULES, ACTION_BLOCK, MODE_BLOCK, 0);
+	struct decision	 named, d;
+
+	(void)state;
+	policy_decide(p, wire("s1.upd.kaspersky.com"), PROTO_TLS, 1, 0,
+	    CLIENT_BLOCK, &named);
+	assert_int_equal(named.action, RECORD_BLOCK);
+	policy_exception(p, EXC_SEGMENTS, NULL, &named, 1, CLIENT_BLOCK, &d);
+	assert_int_equal(d.verdict, VERDICT_BLOCK);
+	assert_ptr_equal(d.list, named.list);
+	assert_string_equal(d.reason, "the bytes held name a blocked host");
+	/* nothing named, nothing claimed: the default verdict, an event */
+	policy_exception(p, EXC_SEGMENTS, NULL, NULL, 1, CLIENT_BLOCK, &d);
+	assert_int_equal(d.verdict, VERDICT_ALLOW);
+	assert_int_equal(d.action, RECORD_ALLOW);
+	assert_ptr_equal(d.list, &p->exceptions);
+	/* claimed: the claiming list judges */
+	policy_exception(p, EXC_SEGMENTS, named.list, NULL, 1, CLIENT_BLOCK,
+	    &d);
+	assert_int_equal(d.verdict, VERDICT_BLOCK);
+	/* pass passes even a named flow; drop drops even a quiet one */
+	p->exception[EXC_SEGMENTS] = EXCA_PASS;
+	policy_exception(p, EXC_SEGMENTS, NULL, &named, 1, CLIENT_BLOCK, &d);
+	assert_int_equal(d.verdict, VERDICT_ALLOW);
+	p->exception[EXC_SEGMENTS] = EXCA_REJECT;
+	policy_exception(p, EXC_SEGMENTS, NULL, NULL, 1, CLIENT_BLOCK, &d);
+	assert_int_equal(d.verdict, VERDICT_BLOCK);
+	assert_int_equal(d.reject, 1);
+	/* a name only audited does not block */
+	p->exception[EXC_SEGMENTS] = EXCA_GUARD;
+	policy_decide(p, wire("s1.upd.kaspersky.com"), PROTO_TLS, 1, 0,
+	    CLIENT_AUDIT, &named);
+	policy_exception(p, EXC_SEGMENTS, NULL, &named, 1, CLIENT_AUDIT, &d);
+	assert_int_equal(d.verdict, VERDICT_ALLOW);
+	policy_unref(p);
+}
+
 /* The verdict when nothing can be judged. */
 static void
 test_default(void **state)
@@ -306,6 +351,7 @@ main(void)
 		cmocka_unit_test(test_decide),
 		cmocka_unit_test(test_reject),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_exception),
 		cmocka_unit_test(test_default),
 		cmocka_unit_test(test_flow),
 		cmocka_unit_test(test_explain),
