@@ -133,7 +133,8 @@ ct_fail(int err)
 	static struct log_once	 once = LOG_ONCE_INIT;
 
 	log_warnx_once(&once, "conntrack cannot tell whether it holds a "
-	    "connection (%s): undecided flows that go quiet are forgotten "
+	    "connection (%s; it takes ctnetlink, nf_conntrack_netlink, and "
+	    "CAP_NET_ADMIN): undecided flows that go quiet are forgotten "
 	    "after flow-timeout", strerror(err));
 	return (CT_UNKNOWN);
 }
