@@ -319,6 +319,18 @@ size_t
 flow_expire(struct flow_table *ft, uint64_t now, uint64_t idle_ms,
     uint64_t decided_ms)
 {
+	return (flow_expire_ask(ft, now, idle_ms, decided_ms, NULL, NULL));
+}
+
+/*
+ * As flow_expire(), but an undecided flow past idle_ms goes only when
+ * ask (if not NULL) says FLOW_FORGET; FLOW_KEEP makes it the most
+ * recently used, as if a packet had come.  Returns how many went.
+ */
+size_t
+flow_expire_ask(struct flow_table *ft, uint64_t now, uint64_t idle_ms,
+    uint64_t decided_ms, flow_ask_cb ask, void *arg)
+{
 	struct flow	*f;
 	uint32_t	 i, next;
 	uint64_t	 limit;
@@ -333,6 +345,16 @@ flow_expire(struct flow_table *ft, uint64_t now, uint64_t idle_ms,
 		limit = (f->state == FLOW_DECIDED) ? decided_ms : idle_ms;
 		if (now - f->last < limit)
 			continue;
+		if (f->state != FLOW_DECIDED && ask != NULL)
+			switch (ask(f, arg)) {
+			case FLOW_KEEP:
+				flow_touch(ft, f, now);
+				continue;
+			case FLOW_LATER:
+				continue;
+			case FLOW_FORGET:
+				break;
+			}
 		flow_remove(ft, f);
 		n++;
 	}

@@ -39,6 +39,15 @@ struct flow {
 
 struct flow_table;
 
+/* What becomes of an undecided flow past its idle time (flow_expire_ask). */
+enum flow_fate {
+	FLOW_FORGET,	/* removed */
+	FLOW_KEEP,	/* kept: its idle time starts again */
+	FLOW_LATER	/* left as it is, for a later pass to ask */
+};
+
+typedef enum flow_fate (*flow_ask_cb)(const struct flow *, void *);
+
 struct flow_table *flow_table_new(uint32_t, uint32_t, uint32_t, size_t);
 void		 flow_table_free(struct flow_table *);
 struct flow	*flow_find(struct flow_table *, const struct tuple *);
@@ -53,6 +62,8 @@ void		 flow_release_second(struct flow_table *, struct flow *);
 void		 flow_release_buffer(struct flow_table *, struct flow *);
 size_t		 flow_expire(struct flow_table *, uint64_t, uint64_t,
 		    uint64_t);
+size_t		 flow_expire_ask(struct flow_table *, uint64_t, uint64_t,
+		    uint64_t, flow_ask_cb, void *);
 uint32_t	 flow_count(const struct flow_table *);
 const struct flow *flow_first(const struct flow_table *);
 const struct flow *flow_next(const struct flow_table *, const struct flow *);

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ct.h"
 #include "dns.h"
 #include "enforce.h"
 #include "http.h"
@@ -167,6 +168,7 @@ inspect_init(struct inspect *in, const struct conf *conf,
 void
 inspect_free(struct inspect *in)
 {
+	ct_close(in->ct);
 	flow_table_free(in->flows);
 	free(in->scratch);
 	quic_crypto_free(in->quic);
@@ -1478,14 +1480,67 @@ inspect_packet(struct inspect *in, const uint8_t *buf, size_t len)
 	return (inspect_tcp(in, &pk));
 }
 
-/* Forget flows that went quiet; returns how many. */
+/*
+ * At most this many undecided flows are asked about in one expiry pass
+ * (two queries each at most, answered at once): a pass never holds its
+ * queue thread for long, and the rest stay until the next second's
+ * pass.  The flow table's own bound (a full table gives up a decided or
+ * the oldest flow) stays what limits the flows kept.
+ */
+#define INSPECT_CT_ASK	64
+
+/* The state of one pass's questions to conntrack. */
+struct ct_pass {
+	struct inspect	*in;
+	unsigned	 left;		/* flows still to ask about */
+	unsigned	 later;		/* flows left for the next pass */
+};
+
+/*
+ * An undecided flow went quiet for flow-timeout.  While conntrack holds
+ * its connection it is kept: a client may wait as long as it likes
+ * between its handshake and its first message, and a flow forgotten
+ * here would come back as a midstream flow, which guard passes unless a
+ * list claims the address.  Gone, or when conntrack cannot tell, it is
+ * forgotten.
+ */
+static enum flow_fate
+expire_ask(const struct flow *f, void *arg)
+{
+	struct ct_pass	*p = arg;
+
+	if (p->left == 0) {
+		p->later++;
+		return (FLOW_LATER);
+	}
+	p->left--;
+	switch (ct_held(p->in->ct, &f->t)) {
+	case CT_HELD:
+		stats_inc(p->in->stats, STAT_CT_KEPT);
+		return (FLOW_KEEP);
+	case CT_GONE:
+		return (FLOW_FORGET);
+	default:
+		stats_inc(p->in->stats, STAT_CT_UNKNOWN);
+		return (FLOW_FORGET);
+	}
+}
+
+/* Forget flows that went quiet (see expire_ask()); returns how many. */
 size_t
 inspect_expire(struct inspect *in)
 {
-	size_t	 n;
+	struct ct_pass	 p = { in, INSPECT_CT_ASK, 0 };
+	size_t		 n;
 
-	n = flow_expire(in->flows, in->now_ms, in->flow_timeout_ms,
-	    in->decided_timeout_ms);
+	if (in->ct == NULL)
+		n = flow_expire(in->flows, in->now_ms, in->flow_timeout_ms,
+		    in->decided_timeout_ms);
+	else
+		n = flow_expire_ask(in->flows, in->now_ms, in->flow_timeout_ms,
+		    in->decided_timeout_ms, expire_ask, &p);
+	if (p.later > 0)
+		stats_inc(in->stats, STAT_BOUND_CT_ASK);
 	stats_add(in->stats, STAT_FLOWS_EXPIRED, n);
 	return (n);
 }

@@ -17,6 +17,7 @@
 #include "stats.h"
 #include "top.h"
 
+struct ct;
 struct learn;
 struct quic_crypto;
 
@@ -48,6 +49,7 @@ struct inspect {
 	size_t			 plen;
 	const char		*capture;	/* embargod -r: the file */
 	uint64_t		 capture_packet; /* ... the packet's number */
+	struct ct		*ct;		/* conntrack; NULL: none (-r) */
 };
 
 void		 inspect_init(struct inspect *, const struct conf *,

@@ -90,6 +90,8 @@ static const struct {
 	{ STAT_BOUND_SEGMENTS, "embargo_bound_hits_total", "bound", "segments" },
 	{ STAT_BOUND_BATCH, "embargo_bound_hits_total", "bound", "batch" },
 	{ STAT_BOUND_HOLD, "embargo_bound_hits_total", "bound", "hold" },
+	{ STAT_BOUND_CT_ASK, "embargo_bound_hits_total", "bound",
+	    "conntrack_queries" },
 	{ STAT_OVERLAPS, "embargo_cannot_judge_total", "kind", "overlap" },
 	{ STAT_MIDSTREAM, "embargo_cannot_judge_total", "kind", "midstream" },
 	{ STAT_EXC_PASSED, "embargo_exceptions_total", "outcome", "passed" },
@@ -133,6 +135,12 @@ static const struct {
 	    "Events that could not be written to the event file." },
 	{ STAT_FLOWS_EXPIRED, "embargo_flows_expired_total",
 	    "Flows forgotten after going quiet." },
+	{ STAT_CT_KEPT, "embargo_flows_kept_by_conntrack_total",
+	    "Undecided flows past flow-timeout kept because conntrack still "
+	    "holds their connection." },
+	{ STAT_CT_UNKNOWN, "embargo_conntrack_cannot_tell_total",
+	    "Undecided flows past flow-timeout forgotten because conntrack "
+	    "could not be asked." },
 	{ STAT_QUIC_UNKNOWN, "embargo_quic_unknown_version_total",
 	    "QUIC long headers of a version without known Initial keys." },
 	{ STAT_QUIC_BLOCKED, "embargo_quic_blocked_total",

@@ -107,7 +107,8 @@ text_status(struct evbuffer *b, const struct status_result *r)
 /*
  * The safety nets, so that none works unseen: packets that came back
  * after their verdict (rules that do not skip marked packets), names
- * judged by their valid labels, flows no one could judge.
+ * judged by their valid labels, flows no one could judge, idle flows
+ * kept because conntrack still holds their connection.
  */
 static void
 text_safety(struct evbuffer *b, const struct stats *s)
@@ -116,11 +117,13 @@ text_safety(struct evbuffer *b, const struct stats *s)
 		return;
 	evbuffer_add_printf(b, "requeued %" PRIu64 "%s, arrived marked %"
 	    PRIu64 ", malformed names %" PRIu64 "; exceptions: %" PRIu64
-	    " passed, %" PRIu64 " blocked\n", stats_get(s, STAT_REQUEUED),
+	    " passed, %" PRIu64 " blocked; idle flows kept by conntrack %"
+	    PRIu64 "\n", stats_get(s, STAT_REQUEUED),
 	    stats_get(s, STAT_REQUEUED) > 0 ? " (the rules do not skip "
 	    "marked packets: see embargo-firewall(8))" : "",
 	    stats_get(s, STAT_MARKED), stats_get(s, STAT_MALFORMED_NAMES),
-	    stats_get(s, STAT_EXC_PASSED), stats_get(s, STAT_EXC_BLOCKED));
+	    stats_get(s, STAT_EXC_PASSED), stats_get(s, STAT_EXC_BLOCKED),
+	    stats_get(s, STAT_CT_KEPT));
 }
 
 /* stats: every counter summed over the queues. */

@@ -132,12 +132,14 @@ js_status(struct evbuffer *b, const struct status_result *r)
 		evbuffer_add_printf(b, ",\"safety\":{\"requeued\":%" PRIu64
 		    ",\"arrived_marked\":%" PRIu64 ",\"malformed_names\":%"
 		    PRIu64 ",\"exceptions_passed\":%" PRIu64
-		    ",\"exceptions_blocked\":%" PRIu64 "}",
+		    ",\"exceptions_blocked\":%" PRIu64
+		    ",\"flows_kept_by_conntrack\":%" PRIu64 "}",
 		    stats_get(r->sum, STAT_REQUEUED),
 		    stats_get(r->sum, STAT_MARKED),
 		    stats_get(r->sum, STAT_MALFORMED_NAMES),
 		    stats_get(r->sum, STAT_EXC_PASSED),
-		    stats_get(r->sum, STAT_EXC_BLOCKED));
+		    stats_get(r->sum, STAT_EXC_BLOCKED),
+		    stats_get(r->sum, STAT_CT_KEPT));
 	evbuffer_add_printf(b, ",\"lists\":[");
 	for (i = 0; i < r->nlists; i++) {
 		evbuffer_add_printf(b, "%s", i ? "," : "");

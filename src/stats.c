@@ -49,6 +49,7 @@ static const char *stat_names[STAT_MAX] = {
 	[STAT_BOUND_SEGMENTS] = "bound_segments",
 	[STAT_BOUND_BATCH] = "bound_batch",
 	[STAT_BOUND_HOLD] = "bound_hold",
+	[STAT_BOUND_CT_ASK] = "bound_conntrack_queries",
 	[STAT_OVERLAPS] = "overlap_conflicts",
 	[STAT_MIDSTREAM] = "midstream_flows",
 	[STAT_TFO] = "tcp_fast_open",
@@ -62,6 +63,8 @@ static const char *stat_names[STAT_MAX] = {
 	[STAT_SEND_ERRORS] = "send_errors",
 	[STAT_NETLINK_ERRORS] = "netlink_errors",
 	[STAT_FLOWS_EXPIRED] = "flows_expired",
+	[STAT_CT_KEPT] = "flows_kept_by_conntrack",
+	[STAT_CT_UNKNOWN] = "conntrack_cannot_tell",
 	[STAT_QUIC_UNKNOWN] = "quic_unknown_version",
 	[STAT_QUIC_BLOCKED] = "quic_blocked",
 };

@@ -12,6 +12,7 @@
 #include <event2/thread.h>
 
 #include "clock.h"
+#include "ct.h"
 #include "log.h"
 #include "worker.h"
 #include "xmalloc.h"
@@ -56,6 +57,8 @@ worker_new(unsigned num, const struct conf *conf, struct policy_slot *slot,
 	w->in.top_clients = &w->top_clients;
 	w->in.inject = inject;
 	w->in.learn = learn;
+	/* conntrack, asked before an idle undecided flow is forgotten */
+	w->in.ct = ct_open();
 	pthread_mutex_init(&w->lock, NULL);
 	return (w);
 }

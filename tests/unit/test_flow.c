@@ -215,6 +215,82 @@ test_expire(void **state)
 	flow_table_free(ft);
 }
 
+/* The asker of test_expire_ask: a fate by source port, and who was asked. */
+struct asked {
+	uint16_t	 ports[8];
+	int		 n;
+};
+
+static enum flow_fate
+ask_by_port(const struct flow *f, void *arg)
+{
+	struct asked	*a = arg;
+
+	assert_true(f->state != FLOW_DECIDED);
+	a->ports[a->n++] = f->t.sport;
+	switch (f->t.sport) {
+	case 1:
+		return (FLOW_KEEP);
+	case 2:
+		return (FLOW_LATER);
+	default:
+		return (FLOW_FORGET);
+	}
+}
+
+/*
+ * The asker decides undecided flows past idle_ms only: kept ones start
+ * their idle time again (and move behind the others), those left for
+ * later stay as they are and are asked again, decided ones go unasked.
+ */
+static void
+test_expire_ask(void **state)
+{
+	struct flow_table	*ft = flow_table_new(16, 2, 2048, 0);
+	struct asked		 a;
+	struct tuple		 t1 = mk(0, 1), t2 = mk(0, 2), t3 = mk(1, 3),
+				 t4 = mk(0, 4), t5 = mk(0, 5);
+	struct flow		*f4;
+	int			 ev;
+
+	(void)state;
+	flow_add(ft, &t1, 0, &ev);
+	flow_add(ft, &t2, 0, &ev);
+	flow_add(ft, &t3, 0, &ev);
+	f4 = flow_add(ft, &t4, 0, &ev);
+	f4->state = FLOW_DECIDED;
+	flow_add(ft, &t5, 20000, &ev);
+	memset(&a, 0, sizeof(a));
+	/* at 31 s: 1 kept, 2 later, 3 forgotten, 4 decided, unasked; 5 new */
+	assert_int_equal(flow_expire_ask(ft, 31000, 30000, 5000, ask_by_port,
+	    &a), 2);
+	assert_int_equal(a.n, 3);
+	assert_int_equal(a.ports[0], 1);
+	assert_int_equal(a.ports[1], 2);
+	assert_int_equal(a.ports[2], 3);
+	assert_non_null(flow_find(ft, &t1));
+	assert_non_null(flow_find(ft, &t2));
+	assert_null(flow_find(ft, &t3));
+	assert_null(flow_find(ft, &t4));
+	assert_non_null(flow_find(ft, &t5));
+	assert_int_equal(flow_find(ft, &t1)->last, 31000);
+	assert_int_equal(flow_find(ft, &t2)->last, 0);
+	/* at 32 s: only 2 is past its time again; 1's clock restarted */
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(flow_expire_ask(ft, 32000, 30000, 5000, ask_by_port,
+	    &a), 0);
+	assert_int_equal(a.n, 1);
+	assert_int_equal(a.ports[0], 2);
+	/* without an asker, as flow_expire(): 2 goes, then 5, then 1 */
+	assert_int_equal(flow_expire_ask(ft, 32000, 30000, 5000, NULL, NULL),
+	    1);
+	assert_int_equal(flow_expire(ft, 50001, 30000, 5000), 1);
+	assert_non_null(flow_find(ft, &t1));
+	assert_int_equal(flow_expire(ft, 61001, 30000, 5000), 1);
+	assert_int_equal(flow_count(ft), 0);
+	flow_table_free(ft);
+}
+
 int
 main(void)
 {
@@ -224,6 +300,7 @@ main(void)
 		cmocka_unit_test(test_fresh_then_freed),
 		cmocka_unit_test(test_buffers),
 		cmocka_unit_test(test_expire),
+		cmocka_unit_test(test_expire_ask),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

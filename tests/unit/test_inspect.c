@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,9 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "big_hello.h"
+#include "child.h"
+#include "ct.h"
 #include "fixture.h"
 #include "inspect.h"
 #include "learn.h"
@@ -1340,6 +1344,101 @@ test_guard(void **state)
 	env_enforce_free(e);
 }
 
+/* ---------------------------------------------------------------- conntrack */
+
+/*
+ * conntrack(8): make (-I) or delete (-D) the entry of
+ * 10.9.0.1:sport -> 10.9.0.2:443; 0 when it did.
+ */
+static int
+ct_tool(const char *op, uint16_t sport)
+{
+	char	 cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "conntrack %s -p tcp -s 10.9.0.1 "
+	    "-d 10.9.0.2 --sport %u --dport 443 %s >/dev/null 2>&1", op, sport,
+	    strcmp(op, "-I") == 0 ? "--state ESTABLISHED -t 600" : "");
+	return (child_sh(cmd));
+}
+
+/*
+ * In a child with a network namespace (and conntrack table) of its
+ * own.  An undecided flow past flow-timeout is kept while conntrack
+ * holds its connection, so that a ClientHello after a long wait is
+ * judged by its name, not as a midstream flow; it goes once conntrack
+ * forgot the connection, or when conntrack cannot tell.  A pass asks
+ * about 64 flows at most.  Returns the step that failed, 0, or 77
+ * (no namespace, no conntrack(8), no NETLINK_NETFILTER under qemu-user).
+ */
+static int
+conntrack_child(void)
+{
+	struct pcap_stream	*s = malloc(sizeof(*s));
+	struct env		*e;
+	uint16_t		 p;
+
+	if (unshare(CLONE_NEWNET) == -1 || ct_tool("-I", 8400) != 0 ||
+	    ct_tool("-I", 8402) != 0)
+		return (77);
+	client_stream("tls-curl.pcap", 443, s);
+	e = env_new(BLOCKLIST, ACTION_BLOCK, MODE_BLOCK, 0);
+	if ((e->in.ct = ct_open()) == NULL)
+		return (77);	/* qemu-user has no NETLINK_NETFILTER */
+	syn(e, 8400, 443, 1);		/* held */
+	syn(e, 8401, 443, 1);		/* not known to conntrack */
+	syn(e, 8402, 443, 1);		/* held, then deleted */
+	e->in.now_ms += 31000;
+	if (inspect_expire(&e->in) != 1 || count(e, STAT_CT_KEPT) != 2 ||
+	    count(e, STAT_CT_UNKNOWN) != 0)
+		return (2);
+	/* the blocked name, 31 s after the handshake: judged by its SNI */
+	if (seg(e, 8400, 443, 1, s->buf, 0, s->len) != VERDICT_BLOCK ||
+	    count(e, STAT_MIDSTREAM) != 0)
+		return (3);
+	/*
+	 * conntrack forgot 8402: so does the table, at its next timeout
+	 * (before that, 8400 goes, decided)
+	 */
+	if (ct_tool("-D", 8402) != 0)
+		return (4);
+	e->in.now_ms += 29000;
+	if (inspect_expire(&e->in) != 1 || flow_count(e->in.flows) != 1)
+		return (5);
+	e->in.now_ms += 2000;
+	if (inspect_expire(&e->in) != 1 || count(e, STAT_CT_KEPT) != 2)
+		return (6);
+	/* 70 idle flows: 64 asked about, the others at the next pass */
+	flow_table_free(e->in.flows);
+	e->in.flows = flow_table_new(128, 4, 16384, 0)	/* SYNs only */;
+	for (p = 9000; p < 9070; p++)
+		syn(e, p, 443, 1);
+	e->in.now_ms += 31000;
+	if (inspect_expire(&e->in) != 64 || count(e, STAT_BOUND_CT_ASK) != 1)
+		return (7);
+	if (inspect_expire(&e->in) != 6 || count(e, STAT_BOUND_CT_ASK) != 1)
+		return (8);
+	/* without CAP_NET_ADMIN conntrack cannot tell: flow-timeout rules */
+	syn(e, 8400, 443, 1);
+	if (setuid(65534) == -1)
+		return (9);
+	e->in.now_ms += 31000;
+	if (inspect_expire(&e->in) != 1 || count(e, STAT_CT_UNKNOWN) != 1 ||
+	    count(e, STAT_CT_KEPT) != 2)
+		return (10);
+	env_free(e);
+	free(s);
+	return (0);
+}
+
+static void
+test_conntrack(void **state)
+{
+	(void)state;
+	if (geteuid() != 0 || child_sh("command -v conntrack >/dev/null") != 0)
+		skip();
+	child_run(conntrack_child);
+}
+
 int
 main(void)
 {
@@ -1365,6 +1464,7 @@ main(void)
 		cmocka_unit_test(test_ip_list_and_ports),
 		cmocka_unit_test(test_dns_answers),
 		cmocka_unit_test(test_answered),
+		cmocka_unit_test(test_conntrack),
 	};
 
 	log_init(1, -1, 0);

@@ -40,6 +40,8 @@
 #include <cmocka.h>
 #include <seccomp.h>
 
+#include "child.h"
+#include "ct.h"
 #include "log.h"
 #include "priv.h"
 #include "sandbox.h"
@@ -455,6 +457,57 @@ test_lookup(void **state)
 	assert_int_equal(id.uid, pw->pw_uid);
 }
 
+/*
+ * As root, in a network namespace of its own: a conntrack socket opened
+ * before the drop still answers after it, as nobody with CAP_NET_ADMIN
+ * under the filter (an entry made by conntrack(8) is held, another
+ * tuple gone).  77 when there is no namespace, no conntrack(8) or no
+ * NETLINK_NETFILTER socket (qemu-user).
+ */
+static int
+conntrack_after_drop(void)
+{
+	struct priv_id	 id;
+	struct tuple	 t;
+	struct ct	*ct;
+
+	if (unshare(CLONE_NEWNET) == -1 || child_sh("conntrack -I -p tcp "
+	    "-s 10.88.0.1 -d 10.88.0.43 --sport 40000 --dport 443 "
+	    "--state ESTABLISHED -t 60 >/dev/null 2>&1") != 0)
+		return (77);
+	if ((ct = ct_open()) == NULL)
+		return (77);	/* qemu-user has no NETLINK_NETFILTER */
+	if (priv_lookup("nobody", 1, &id) == -1 || priv_drop(&id, 0) == -1)
+		return (2);
+	if (seccomp_ok && sandbox_apply() == -1)
+		return (3);
+	memset(&t, 0, sizeof(t));
+	t.src.family = t.dst.family = AF_INET;
+	t.src.u.b[0] = t.dst.u.b[0] = 10;
+	t.src.u.b[1] = t.dst.u.b[1] = 88;
+	t.src.u.b[3] = 1;
+	t.dst.u.b[3] = 43;
+	t.sport = 40000;
+	t.dport = 443;
+	t.l4 = IPPROTO_TCP;
+	if (ct_held(ct, &t) != CT_HELD)
+		return (4);
+	t.sport = 40001;
+	if (ct_held(ct, &t) != CT_GONE)
+		return (5);
+	ct_close(ct);
+	return (0);
+}
+
+static void
+test_conntrack(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	child_run(conntrack_after_drop);
+}
+
 int
 main(void)
 {
@@ -463,6 +516,7 @@ main(void)
 		cmocka_unit_test(test_seccomp),
 		cmocka_unit_test(test_privileges),
 		cmocka_unit_test(test_lookup),
+		cmocka_unit_test(test_conntrack),
 	};
 	int	 rc;
 
