@@ -9,12 +9,19 @@ fields separated by commas; for each one a line is printed:
 
 	CASE reached|blocked|error [notes]
 
+An argument "--" waits for the cases before it to end before the
+cases after it start.
+
 reached: the server answered the message that carries NAME (a TLS
 ServerHello, or an HTTP 200 whose body, "embargo HOST", names it);
+then the TLS handshake is finished, where the ClientHello is as the
+client made it, and / asked for: the notes say "server saw SNI" when
+the answer ("embargo SNI") came back;
 blocked: no such answer within a bounded wait (the last data is sent
 again once, as a real stack would).  The cases run at once, each in a
 thread with connections of its own.  The exit status is 0 unless a
-case could not be run.
+case could not be run.  Source ports are taken one after another from
+$EVASION_PORTS (else from a random one), one for each connection.
 
   tfo,ADDR,PORT,NAME		the ClientHello (443) or GET (80) in the SYN
   overlap,ADDR,PORT,NAME,DECOY,ORDER
@@ -43,7 +50,9 @@ case could not be run.
 Used by tests/integration/evasion.sh, only inside network namespaces
 that the test creates.
 """
+import os
 import random
+import re
 import select
 import ssl
 import sys
@@ -55,8 +64,10 @@ from scapy.all import IP, IPv6, TCP, conf
 conf.verb = 0
 MSS = 1400
 WAIT = 0.8			# seconds for an answer, twice at most
-_next_port = [random.randint(20000, 40000)]
+_next_port = [int(os.environ.get("EVASION_PORTS", "0")) or
+              random.randint(20000, 40000)]
 _port_lock = threading.Lock()
+_sessions = {}			# ClientHello bytes: (SSLObject, in, out)
 
 
 def next_port(n=1):
@@ -80,7 +91,52 @@ def client_hello(sni):
     if hello[0] != 0x16 or int.from_bytes(hello[3:5], "big") != \
             len(hello) - 5:
         raise RuntimeError("expected one handshake record")
+    _sessions[hello] = (tls, inc, out)
     return hello
+
+
+def finish_tls(c, hello, name):
+    """Go on with the handshake that sent hello, over c, then ask for /
+    and read which server name the server saw ("embargo SNI").  Only
+    works when the server kept the ClientHello's bytes as sent."""
+    tls, inc, out = _sessions[hello]
+    fed, done, plain = 0, False, b""
+    end = time.monotonic() + 3
+    try:
+        while True:
+            inc.write(c.rx[fed:])
+            fed = len(c.rx)
+            try:
+                if not done:
+                    tls.do_handshake()
+                    done = True
+                    tls.write(get(name))
+                plain += tls.read(4096)
+                m = re.search(rb"embargo ([^\n]*)\n", plain)
+                if m:
+                    return "server saw " + m.group(1).decode("ascii",
+                                                              "replace")
+            except ssl.SSLWantReadError:
+                pass
+            data = out.read()
+            if data:
+                c.send(c.end, data)
+            left = end - time.monotonic()
+            if left <= 0 or not c.poll(left, lambda: len(c.rx) > fed):
+                return "no answer to the request" if done else \
+                    "handshake not finished"
+    except (ssl.SSLError, OSError) as e:
+        return "handshake failed: %s" % e.__class__.__name__
+
+
+def tls_verdict(c, hello, name, notes=""):
+    """Did the server answer hello?  Then finish the handshake to learn
+    which name it saw."""
+    if not c.answered(lambda: is_tls(c)):
+        return "blocked", notes
+    if hello in _sessions:
+        notes = (notes + "; " if notes else "") + finish_tls(c, hello, name)
+    return "reached", notes
 
 
 def padded_hello(sni, size):
@@ -131,11 +187,17 @@ class Conn:
         self.ooo = {}
         self.rx = b""
         self.reset = False
+        self.pure_acks = 0		# segments from the server without data
         self.last = []			# (off, data) of the last sends
         self.end = 0			# past the last byte sent
 
     def close(self):
+        """End the connection at the server (a RST where it expects the
+        next byte) so that it holds no worker connection; a blocked
+        flow's RST is dropped like the rest of it."""
         try:
+            if self.acked is not None:
+                self.rst(self.acked)
             self.sock.close()
         except OSError:
             pass
@@ -188,6 +250,7 @@ class Conn:
             self.acked = (t.ack - self.start) & 0xffffffff
         data = bytes(t.payload)
         if not data:
+            self.pure_acks += 1 if t.flags.A else 0
             return
         self.ooo[t.seq] = data
         progress = True
@@ -220,16 +283,14 @@ class Conn:
                 self.take(p[TCP])
         return True
 
-    def send(self, off, data, flags="PA", remember=True):
+    def send(self, off, data):
         """Data byte off onward (relative to the stream's start), cut
-        into MSS-sized segments."""
-        if remember:
-            self.last = []
+        into MSS-sized segments; remembered to be sent again."""
+        self.last = []
         for i in range(0, len(data), MSS):
             piece = data[i:i + MSS]
-            self.sock.send(self.tcp(flags, self.start + off + i, piece))
-            if remember:
-                self.last.append((off + i, piece))
+            self.sock.send(self.tcp("PA", self.start + off + i, piece))
+            self.last.append((off + i, piece))
         self.end = max(self.end, off + len(data))
 
     def rst(self, off):
@@ -278,6 +339,8 @@ def case_tfo(addr, port, name):
             return "blocked", "no SYN-ACK"
         took = "server took the SYN data" if c.acked == len(data) else \
             "server did not take the SYN data"
+        if port == 443:
+            return tls_verdict(c, data, name, took)
         return verdict(c.answered(lambda: ok(c))), took
     finally:
         c.close()
@@ -302,7 +365,7 @@ def case_overlap(addr, port, name, decoy, order):
             time.sleep(0.05)
         c.send(0, real[:cut])
         c.last = [(0, real)]
-        return verdict(c.answered(lambda: is_tls(c))), ""
+        return tls_verdict(c, real, name)
     finally:
         c.close()
 
@@ -325,8 +388,7 @@ def case_scatter(addr, port, name, n):
             c.send(a, hello[a:b])
             time.sleep(0.02)
         c.send(0, hello)
-        return verdict(c.answered(lambda: is_tls(c))), \
-            "%d pieces" % len(pieces)
+        return tls_verdict(c, hello, name, "%d pieces" % len(pieces))
     finally:
         c.close()
 
@@ -357,12 +419,10 @@ def case_buffers(addr, port, name, held):
         time.sleep(0.05)
         c.send(0, hello[:cut])
         c.last = [(0, hello)]
-        return verdict(c.answered(lambda: is_tls(c))), \
-            "%d held" % held
+        return tls_verdict(c, hello, name, "%d held" % held)
     finally:
         for h in holders:
-            h.rst(0)		# in sequence: ends the flow's gathering
-            h.close()
+            h.close()		# holders: in sequence, ends the gathering
 
 
 def case_flood(addr, port, name, syns):
@@ -374,9 +434,9 @@ def case_flood(addr, port, name, syns):
         for i in range(syns):
             c.syn(sport=base + i)
         time.sleep(0.2)
-        c.send(0, client_hello(name))
-        return verdict(c.answered(lambda: is_tls(c))), \
-            "%d SYNs" % syns
+        hello = client_hello(name)
+        c.send(0, hello)
+        return tls_verdict(c, hello, name, "%d SYNs" % syns)
     finally:
         c.close()
 
@@ -401,15 +461,15 @@ def case_rst(addr, port, name):
     try:
         if not c.handshake():
             return "error", "no handshake"
+        acks = c.pure_acks
         c.rst(1000)
-        c.poll(0.3, lambda: c.reset)	# a challenge ACK, not a reset
+        challenged = c.poll(0.5, lambda: c.pure_acks > acks)
         c.send(cut, hello[cut:])
         time.sleep(0.05)
         c.send(0, hello[:cut])
         c.last = [(0, hello)]
-        ok = c.answered(lambda: is_tls(c))
-        return verdict(ok), "server reset" if c.reset else \
-            "the connection lived on"
+        return tls_verdict(c, hello, name, "a challenge ACK" if challenged
+                           else "no challenge ACK")
     finally:
         c.close()
 
@@ -420,9 +480,9 @@ def case_idle(addr, port, name, secs):
         if not c.handshake():
             return "error", "no handshake"
         time.sleep(secs)
-        c.send(0, client_hello(name))
-        return verdict(c.answered(lambda: is_tls(c))), \
-            "after %g s" % secs
+        hello = client_hello(name)
+        c.send(0, hello)
+        return tls_verdict(c, hello, name, "after %g s" % secs)
     finally:
         c.close()
 
@@ -480,15 +540,18 @@ def main(argv):
     def one(spec):
         results[spec] = run(spec)
 
-    threads = [threading.Thread(target=one, args=(spec,))
-               for spec in argv[1:]]
-    for t in threads:
-        t.start()
-        time.sleep(0.02)
-    for t in threads:
-        t.join()
+    specs = argv[1:]
+    groups = " ".join(specs).split(" -- ")
+    for group in groups:
+        threads = [threading.Thread(target=one, args=(spec,))
+                   for spec in group.split()]
+        for t in threads:
+            t.start()
+            time.sleep(0.02)
+        for t in threads:
+            t.join()
     bad = 0
-    for spec in argv[1:]:
+    for spec in [x for x in specs if x != "--"]:
         res, notes = results.get(spec, ("error", "did not run"))
         bad |= res == "error"
         print(("%s %s %s" % (spec, res, notes)).rstrip(), flush=True)
