@@ -23,7 +23,10 @@ if ! [ -x "$PY" ] || ! "$PY" -c 'import scapy.all' 2>/dev/null; then
 	skip "no scapy for $PY (apt-get install python3-scapy)"
 fi
 topo_up
-dns_up
+# ds.kaspersky.com, an exact name of the default profile, lives on the
+# second server address: the daemon's own lookup (resolver) learns it
+EMBT_DNS_EXTRA="--host-record=ds.kaspersky.com,$S4B,$S6B"
+dns_up www.example.org allowed.example s12.upd.kaspersky.com
 embt_cert
 # servers take data in a SYN without a cookie (0x2 | 0x200)
 embt_sysctl "$NS_S" ipv4/tcp_fastopen 514 ||
@@ -31,13 +34,13 @@ embt_sysctl "$NS_S" ipv4/tcp_fastopen 514 ||
 # TLS answers with the server name it saw, HTTP with the Host
 # shellcheck disable=SC2016 # nginx variables
 embt_nginx_conf nginx-tls 'embargo $ssl_server_name' \
-    "$S4:443 ssl fastopen=64" "[$S6]:443 ssl fastopen=64"
+    "$S4:443 ssl fastopen=64" "[$S6]:443 ssl fastopen=64" "$S4B:443 ssl"
 # shellcheck disable=SC2016
 embt_nginx_conf nginx-http 'embargo $host' "$S4:80 fastopen=64" \
     "[$S6]:80 fastopen=64"
 embt_nginx nginx-tls
 embt_nginx nginx-http
-embt_wait_server tcp 443 "$S4" "$S6"
+embt_wait_server tcp 443 "$S4" "$S6" "$S4B"
 embt_wait_server tcp 80 "$S4" "$S6"
 
 # The client's kernel knows nothing of the crafted connections: its
@@ -58,7 +61,7 @@ lists-dir "$top_srcdir/lists"
 profile default
 events "$EVENTS"
 control socket "$SOCK"
-resolver none
+resolver $S4
 limit flows 64
 limit gather-buffers $BUFFERS
 $*
@@ -110,6 +113,19 @@ grew() {	# counter $1 grew since snap
 event() {	# an event whose reason starts with kind $1
 	grep -q "\"reason\":\"$1: " "$EVENTS"
 }
+learned() {	# wait (10 s at most) until the daemon learned $1 addresses
+	n=0
+	while [ $n -lt 100 ]; do
+		got=$("$CTL" -s "$SOCK" -j status 2>/dev/null | "$PY" -c \
+		    'import json, sys; print(json.load(sys.stdin)["learned"]["addresses"])' \
+		    2>/dev/null)
+		[ -n "$got" ] && [ "$got" -ge "$1" ] && return 0
+		sleep 0.1
+		n=$((n + 1))
+	done
+	echo "  learned: ${got:-?} addresses, wanted $1"
+	return 1
+}
 
 B1=ds.kaspersky.com		# blocked, exact in kaspersky-update
 B2=s12.upd.kaspersky.com	# blocked, below upd.kaspersky.com
@@ -149,6 +165,7 @@ embt_daemon_start
 
 check "dns: the default profile blocks $B2" fails resolves $S4 $B2
 check "dns: $A1 resolves" resolves $S4 $A1
+check "learned: the daemon's lookup of $B1 learned $S4B and $S6B" learned 2
 
 # The shapes that hold at most a few buffers each, all at once (fewer
 # than limit gather-buffers, and flows than limit flows); each counter
@@ -169,7 +186,8 @@ cases "tfo,$S4,443,$B1" "tfo,$S4,443,$A1" "tfo,$S4,80,$B2" "tfo,$S4,80,$A1" \
     "keepalive,$S4,80,$A1,$B2,pipelined" \
     "keepalive,$S6,80,$A1,$B2,sequential" \
     "keepalive,$S4,80,$A1,allowed.example,sequential" \
-    "keepalive,$S4,80,$A1,allowed.example,pipelined"
+    "keepalive,$S4,80,$A1,allowed.example,pipelined" \
+    "plain,$S4B,443,$A1" "scatter,$S4B,443,$A1,9"
 
 # --- 1. TCP Fast Open: the ClientHello or the GET in the SYN
 for a in $S4 $S6; do
@@ -215,6 +233,13 @@ check "17000-byte ClientHello: allowed name served" \
 check "40000-byte ClientHello: allowed name served" \
     reached "big,$S4,443,$A1,40000"
 
+# toward an address learned for a blocked name, no bound lets a flow
+# pass, whatever name it shows
+check "learned address: an allowed name, in one piece, served" \
+    saw "plain,$S4B,443,$A1" $A1
+check "learned address: 9 pieces with an allowed name dropped" \
+    blocked "scatter,$S4B,443,$A1,9"
+
 # --- 4. Mid-stream: an in-window RST not exactly in sequence (the
 # server answers with a challenge ACK and the connection lives on)
 check "inexact rst v4: blocked name dropped" blocked "rst,$S4,443,$B1"
@@ -246,7 +271,8 @@ check "keep-alive: next requests counted" grew http_next_requests
 snap
 cases "buffers,$S4,443,$B2,$((BUFFERS + 1))" -- \
     "buffers,$S4,443,$A1,$((BUFFERS + 1))" -- \
-    "flood,$S4,443,$B1,100" "flood,$S4,443,$A1,100"
+    "flood,$S4,443,$B1,100" "flood,$S4,443,$A1,100" \
+    "flood,$S4B,443,$A1,100"
 check "all buffers held: blocked name dropped" \
     blocked "buffers,$S4,443,$B2,$((BUFFERS + 1))"
 check "all buffers held: allowed name served" \
@@ -259,6 +285,8 @@ check "flow table flooded: blocked name dropped" \
     blocked "flood,$S4,443,$B1,100"
 check "flow table flooded: allowed name served" \
     saw "flood,$S4,443,$A1,100" $A1
+check "flow table flooded: toward the learned address, allowed name dropped" \
+    blocked "flood,$S4B,443,$A1,100"
 check "flow table flooded: the flows bound counted" grew bound_flows
 embt_daemon_stop -TERM
 

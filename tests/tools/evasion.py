@@ -23,6 +23,8 @@ thread with connections of its own.  The exit status is 0 unless a
 case could not be run.  Source ports are taken one after another from
 $EVASION_PORTS (else from a random one), one for each connection.
 
+  plain,ADDR,PORT,NAME		the ClientHello in one segment, after the
+	handshake
   tfo,ADDR,PORT,NAME		the ClientHello (443) or GET (80) in the SYN
   overlap,ADDR,PORT,NAME,DECOY,ORDER
 	a copy with DECOY (same length) in place of NAME, from just before
@@ -329,6 +331,18 @@ def sni_at(hello, name):
     return p
 
 
+def case_plain(addr, port, name):
+    hello = client_hello(name)
+    c = Conn(addr, port)
+    try:
+        if not c.handshake():
+            return "error", "no handshake"
+        c.send(0, hello)
+        return tls_verdict(c, hello, name)
+    finally:
+        c.close()
+
+
 def case_tfo(addr, port, name):
     data = client_hello(name) if port == 443 else get(name)
     ok = is_tls if port == 443 else body_names(name)
@@ -508,6 +522,7 @@ def case_keepalive(addr, port, first, second, mode):
 
 
 CASES = {
+    "plain": (case_plain, (str, int, str)),
     "tfo": (case_tfo, (str, int, str)),
     "overlap": (case_overlap, (str, int, str, str, str)),
     "scatter": (case_scatter, (str, int, str, int)),
