@@ -140,13 +140,14 @@ in_gw "$FIREWALL" -m gateway -q 0 -b iptables start ||
 # blocked name to the server, which keeps the real copy of overlaps
 echo "control: no daemon"
 cases "tfo,$S4,443,$B1" "tfo,$S4,80,$B2" "tfo,$S6,443,$B2" \
-    "overlap,$S4,443,$B1,$D1,decoy-first" \
+    "tfosplit,$S4,443,$B2" "overlap,$S4,443,$B1,$D1,decoy-first" \
     "overlap,$S4,443,$B2,$D2,real-first" "scatter,$S4,443,$B1,9" \
     "buffers,$S4,443,$B2,$((BUFFERS + 1))" "big,$S4,443,$B1,17000" \
     "big,$S4,443,$B2,40000" "rst,$S4,443,$B1" "flood,$S4,443,$B1,100" \
     "keepalive,$S4,80,$A1,$B1,sequential" \
     "keepalive,$S4,80,$A1,$B2,pipelined"
 for c in "tfo,$S4,443,$B1 $B1" "tfo,$S6,443,$B2 $B2" \
+    "tfosplit,$S4,443,$B2 $B2" \
     "overlap,$S4,443,$B1,$D1,decoy-first $B1" \
     "overlap,$S4,443,$B2,$D2,real-first $B2" "scatter,$S4,443,$B1,9 $B1" \
     "buffers,$S4,443,$B2,$((BUFFERS + 1)) $B2" "rst,$S4,443,$B1 $B1" \
@@ -173,6 +174,7 @@ check "learned: the daemon's lookup of $B1 learned $S4B and $S6B" learned 2
 snap
 cases "tfo,$S4,443,$B1" "tfo,$S4,443,$A1" "tfo,$S4,80,$B2" "tfo,$S4,80,$A1" \
     "tfo,$S6,443,$B2" "tfo,$S6,443,$A1" "tfo,$S6,80,$B1" "tfo,$S6,80,$A1" \
+    "tfosplit,$S4,443,$B2" "tfosplit,$S4,443,$A1" \
     "overlap,$S4,443,$B1,$D1,decoy-first" \
     "overlap,$S4,443,$B2,$D2,real-first" \
     "overlap,$S6,443,$B1,$D1,decoy-first" \
@@ -200,6 +202,10 @@ check "tfo tls v4: blocked name dropped" blocked "tfo,$S4,443,$B1"
 check "tfo http v4: blocked name dropped" blocked "tfo,$S4,80,$B2"
 check "tfo tls v6: blocked name dropped" blocked "tfo,$S6,443,$B2"
 check "tfo http v6: blocked name dropped" blocked "tfo,$S6,80,$B1"
+check "tfo, rest after the handshake: blocked name dropped" \
+    blocked "tfosplit,$S4,443,$B2"
+check "tfo, rest after the handshake: allowed name served" \
+    saw "tfosplit,$S4,443,$A1" $A1
 check "tfo: data in SYNs counted" grew tcp_fast_open
 
 # --- 2. Overlapping copies that differ: the Linux receiver keeps the
@@ -216,6 +222,7 @@ check "overlap v6: equal copies of an allowed name served" \
     saw "overlap,$S6,443,$A1,$A1,real-first" $A1
 check "overlap: conflicts counted" grew overlap_conflicts
 check "overlap: an event with the overlap reason" event overlap
+check "overlap: counted as exceptions that block" grew exceptions_blocked
 
 # --- 3. Bounds.  Nine disjoint pieces: one more than a buffer tracks
 check "9 pieces: blocked name dropped" blocked "scatter,$S4,443,$B1,9"

@@ -26,6 +26,8 @@ $EVASION_PORTS (else from a random one), one for each connection.
   plain,ADDR,PORT,NAME		the ClientHello in one segment, after the
 	handshake
   tfo,ADDR,PORT,NAME		the ClientHello (443) or GET (80) in the SYN
+  tfosplit,ADDR,PORT,NAME	the ClientHello up to the middle of the
+	server name in the SYN, the rest after the handshake
   overlap,ADDR,PORT,NAME,DECOY,ORDER
 	a copy with DECOY (same length) in place of NAME, from just before
 	the server name to a little past it, and the real ClientHello
@@ -360,6 +362,22 @@ def case_tfo(addr, port, name):
         c.close()
 
 
+def case_tfosplit(addr, port, name):
+    hello = client_hello(name)
+    cut = sni_at(hello, name) + len(name) // 2
+    c = Conn(addr, port)
+    try:
+        c.last = [(0, hello[:cut])]
+        if not c.handshake(hello[:cut], tfo=True):
+            return "blocked", "no SYN-ACK"
+        took = "server took the SYN data" if c.acked == cut else \
+            "server did not take the SYN data"
+        c.send(cut, hello[cut:])
+        return tls_verdict(c, hello, name, took)
+    finally:
+        c.close()
+
+
 def case_overlap(addr, port, name, decoy, order):
     if len(decoy) != len(name):
         raise RuntimeError("the decoy must be as long as the name")
@@ -524,6 +542,7 @@ def case_keepalive(addr, port, first, second, mode):
 CASES = {
     "plain": (case_plain, (str, int, str)),
     "tfo": (case_tfo, (str, int, str)),
+    "tfosplit": (case_tfosplit, (str, int, str)),
     "overlap": (case_overlap, (str, int, str, str, str)),
     "scatter": (case_scatter, (str, int, str, int)),
     "buffers": (case_buffers, (str, int, str, int)),
