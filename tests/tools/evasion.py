@@ -67,7 +67,7 @@ from scapy.all import IP, IPv6, TCP, conf
 
 conf.verb = 0
 MSS = 1400
-WAIT = 0.8			# seconds for an answer, twice at most
+WAIT = 1.5			# seconds for an answer, twice at most
 _next_port = [int(os.environ.get("EVASION_PORTS", "0")) or
               random.randint(20000, 40000)]
 _port_lock = threading.Lock()
