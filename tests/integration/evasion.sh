@@ -59,7 +59,7 @@ done
 CONF=$EMBT_TMP/embargod.conf
 SOCK=$EMBT_TMP/ctl.sock
 EVENTS=$EMBT_TMP/events.json
-BUFFERS=16			# limit gather-buffers
+BUFFERS=24			# limit gather-buffers
 write_conf() {	# extra statements
 	cat >"$CONF" <<CONF
 lists-dir "$top_srcdir/lists"
@@ -150,19 +150,20 @@ cases "tfo,$S4,443,$B1" "tfo,$S4,80,$B2" "tfo,$S6,443,$B2" \
     "buffers,$S4,443,$B2,$((BUFFERS + 1))" "big,$S4,443,$B1,17000" \
     "big,$S4,443,$B2,40000" "rst,$S4,443,$B1" "flood,$S4,443,$B1,100" \
     "keepalive,$S4,80,$A1,$B1,sequential" \
-    "keepalive,$S4,80,$A1,$B2,pipelined"
+    "keepalive,$S4,80,$A1,$B2,pipelined" \
+    "overlap,$S4,80,$B1,$D1,decoy-first" "bighttp,$S4,80,$B2,20000"
 for c in "tfo,$S4,443,$B1 $B1" "tfo,$S6,443,$B2 $B2" \
     "tfosplit,$S4,443,$B2 $B2" \
     "overlap,$S4,443,$B1,$D1,decoy-first $B1" \
     "overlap,$S4,443,$B2,$D2,real-first $B2" "scatter,$S4,443,$B1,9 $B1" \
     "buffers,$S4,443,$B2,$((BUFFERS + 1)) $B2" "rst,$S4,443,$B1 $B1" \
-    "flood,$S4,443,$B1,100 $B1"; do
+    "flood,$S4,443,$B1,100 $B1" "overlap,$S4,80,$B1,$D1,decoy-first $B1"; do
 	check "control: ${c% *} reaches the server, which saw ${c#* }" \
 	    saw "${c% *}" "${c#* }"
 done
 for c in "tfo,$S4,80,$B2" "big,$S4,443,$B1,17000" "big,$S4,443,$B2,40000" \
     "keepalive,$S4,80,$A1,$B1,sequential" \
-    "keepalive,$S4,80,$A1,$B2,pipelined"; do
+    "keepalive,$S4,80,$A1,$B2,pipelined" "bighttp,$S4,80,$B2,20000"; do
 	check "control: $c reaches the server" reached "$c"
 done
 
@@ -185,6 +186,9 @@ cases "tfo,$S4,443,$B1" "tfo,$S4,443,$A1" "tfo,$S4,80,$B2" "tfo,$S4,80,$A1" \
     "overlap,$S6,443,$B1,$D1,decoy-first" \
     "overlap,$S4,443,$A1,$A1,decoy-first" \
     "overlap,$S6,443,$A1,$A1,real-first" \
+    "overlap,$S4,80,$B1,$D1,decoy-first" "overlap,$S6,80,$B2,$D2,real-first" \
+    "overlap,$S4,80,$A1,$A1,decoy-first" \
+    "bighttp,$S4,80,$B2,20000" "bighttp,$S4,80,$A1,20000" \
     "scatter,$S4,443,$B1,9" "scatter,$S4,443,$A1,9" \
     "big,$S4,443,$B1,17000" "big,$S4,443,$B2,40000" \
     "big,$S4,443,$A1,17000" "big,$S4,443,$A1,40000" \
@@ -225,6 +229,12 @@ check "overlap v4: equal copies of an allowed name served" \
     saw "overlap,$S4,443,$A1,$A1,decoy-first" $A1
 check "overlap v6: equal copies of an allowed name served" \
     saw "overlap,$S6,443,$A1,$A1,real-first" $A1
+check "overlap http v4: decoy Host first, blocked Host dropped" \
+    blocked "overlap,$S4,80,$B1,$D1,decoy-first"
+check "overlap http v6: real Host first, blocked Host dropped" \
+    blocked "overlap,$S6,80,$B2,$D2,real-first"
+check "overlap http v4: equal copies of an allowed Host served" \
+    saw "overlap,$S4,80,$A1,$A1,decoy-first" $A1
 check "overlap: conflicts counted" grew overlap_conflicts
 check "overlap: an event of the overlap exception" event overlap
 
@@ -243,6 +253,10 @@ check "17000-byte ClientHello: allowed name served" \
     reached "big,$S4,443,$A1,17000"
 check "40000-byte ClientHello: allowed name served" \
     reached "big,$S4,443,$A1,40000"
+check "20 KB HTTP head, Host last: blocked Host dropped" \
+    blocked "bighttp,$S4,80,$B2,20000"
+check "20 KB HTTP head, Host last: allowed Host served" \
+    reached "bighttp,$S4,80,$A1,20000"
 
 # toward an address learned for a blocked name, no bound lets a flow
 # pass, whatever name it shows

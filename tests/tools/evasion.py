@@ -30,9 +30,10 @@ $EVASION_PORTS (else from a random one), one for each connection.
 	server name in the SYN, the rest after the handshake
   overlap,ADDR,PORT,NAME,DECOY,ORDER
 	a copy with DECOY (same length) in place of NAME, from just before
-	the server name to a little past it, and the real ClientHello
-	from the same place to its end; ORDER decoy-first or real-first;
-	then the start.  The Linux receiver keeps the real copy either way.
+	the server name (443) or the Host line (80) to a little past it,
+	and the real ClientHello or request from the same place to its
+	end; ORDER decoy-first or real-first; then the start.  The Linux
+	receiver keeps the real copy either way.
   scatter,ADDR,PORT,NAME,N	N disjoint pieces out of order (the one
 	with the server name first), then the whole ClientHello in order
   buffers,ADDR,PORT,NAME,HELD	HELD connections each holding an
@@ -42,6 +43,8 @@ $EVASION_PORTS (else from a random one), one for each connection.
 	other ports follow, then the ClientHello on the first connection
   big,ADDR,PORT,NAME,SIZE	a ClientHello of SIZE bytes (a padding
 	extension), in records of at most 16384 bytes, in order
+  bighttp,ADDR,PORT,NAME,SIZE	an HTTP request head of over SIZE bytes
+	(4000-byte headers), its Host last
   rst,ADDR,PORT,NAME		an in-window RST 1000 bytes ahead of the
 	sequence, then the ClientHello: second half first, then the start
   idle,ADDR,PORT,NAME,SECS	the ClientHello SECS seconds after the
@@ -318,8 +321,9 @@ def body_names(name):
     return lambda c: b"HTTP/1.1 200" in c.rx and want in c.rx
 
 
-def get(host):
-    return b"GET / HTTP/1.1\r\nHost: " + host.encode() + b"\r\n\r\n"
+def get(host, more=b""):
+    return b"GET / HTTP/1.1\r\nHost: " + host.encode() + b"\r\n" + more + \
+        b"\r\n"
 
 
 def verdict(ok):
@@ -381,10 +385,15 @@ def case_tfosplit(addr, port, name):
 def case_overlap(addr, port, name, decoy, order):
     if len(decoy) != len(name):
         raise RuntimeError("the decoy must be as long as the name")
-    real = client_hello(name)
-    p = sni_at(real, name)
+    if port == 443:
+        real = client_hello(name)
+        p = sni_at(real, name)
+        cut = p - 9			# the server name extension's start
+    else:
+        real = get(name, b"User-Agent: evasion\r\nAccept: */*\r\n")
+        p = real.index(name.encode())
+        cut = p - 6			# the Host line's start
     fake = real[:p] + decoy.encode() + real[p + len(name):]
-    cut = p - 9				# the server name extension's start
     c = Conn(addr, port)
     try:
         if not c.handshake():
@@ -397,7 +406,10 @@ def case_overlap(addr, port, name, decoy, order):
             time.sleep(0.05)
         c.send(0, real[:cut])
         c.last = [(0, real)]
-        return tls_verdict(c, real, name)
+        if port == 443:
+            return tls_verdict(c, real, name)
+        ok = c.answered(lambda: body_names(name)(c))
+        return verdict(ok), "server saw " + name if ok else ""
     finally:
         c.close()
 
@@ -519,6 +531,25 @@ def case_idle(addr, port, name, secs):
         c.close()
 
 
+def case_bighttp(addr, port, name, size):
+    pad = b""
+    i = 0
+    while len(pad) < size:
+        pad += b"X-Pad-%d: " % i + b"p" * 4000 + b"\r\n"
+        i += 1
+    req = b"GET / HTTP/1.1\r\n" + pad + b"Host: " + name.encode() + \
+        b"\r\n\r\n"
+    c = Conn(addr, port)
+    try:
+        if not c.handshake():
+            return "error", "no handshake"
+        c.send(0, req)
+        return verdict(c.answered(lambda: body_names(name)(c))), \
+            "a head of %d bytes, Host last" % len(req)
+    finally:
+        c.close()
+
+
 def case_keepalive(addr, port, first, second, mode):
     r1, r2 = get(first), get(second)
     c = Conn(addr, port)
@@ -550,6 +581,7 @@ CASES = {
     "big": (case_big, (str, int, str, int)),
     "rst": (case_rst, (str, int, str)),
     "idle": (case_idle, (str, int, str, float)),
+    "bighttp": (case_bighttp, (str, int, str, int)),
     "keepalive": (case_keepalive, (str, int, str, str, str)),
 }
 
