@@ -310,8 +310,10 @@ check "flow table flooded: blocked name dropped" \
     blocked "flood,$S4,443,$B1,100"
 check "flow table flooded: allowed name served" \
     saw "flood,$S4,443,$A1,100" $A1
-check "flow table flooded: toward the learned address, allowed name dropped" \
-    blocked "flood,$S4B,443,$A1,100"
+# lone SYNs go first: the connection opened before the flood is kept,
+# and judged by its name as without the flood
+check "flow table flooded: toward the learned address, allowed name served" \
+    saw "flood,$S4B,443,$A1,100" $A1
 check "flow table flooded: the flows bound counted" grew bound_flows
 embt_daemon_stop -TERM
 
