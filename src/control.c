@@ -550,8 +550,19 @@ control_close(struct control *c)
 		server_free(c->srv);	/* closes the socket */
 	else
 		close(c->fd);
-	if (unlink(c->path) == -1 && errno != ENOENT)
-		log_warn("%s", c->path);
+	/*
+	 * A directory the daemon's user may not write (one that existed
+	 * before, not made by control_new()) keeps the socket: the next
+	 * start finds it stale and removes it.
+	 */
+	if (unlink(c->path) == -1) {
+		if (errno == EACCES || errno == EPERM)
+			log_info("control socket %s stays: its directory is "
+			    "not the daemon user's; the next start removes it",
+			    c->path);
+		else if (errno != ENOENT)
+			log_warn("%s", c->path);
+	}
 	free(c->path);
 	free(c);
 }
