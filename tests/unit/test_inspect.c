@@ -514,7 +514,8 @@ test_http_big(void **state)
 		}
 		/* the segment that holds the end of the blocked line */
 		if (round == 0)
-			assert_true(off <= hostat + 28 && off + k > hostat + 28);
+			assert_true(off <= hostat + 28 &&
+			    off + k > hostat + 28);
 		assert_int_equal(v, VERDICT_BLOCK);
 	}
 	assert_int_equal(count(e, STAT_BOUND_GATHER), 0);
@@ -896,7 +897,7 @@ test_stream_evasions(void **state)
 	assert_int_equal(seg(e, 8304, 443, 9, s->buf, 100, s->len - 100),
 	    VERDICT_PASS);
 	assert_int_equal(count(e, STAT_OVERLAPS), 1);
-	assert_int_equal(count(e, STAT_EVENT_AUDIT), 1);	/* the overlap */
+	assert_int_equal(count(e, STAT_EVENT_AUDIT), 1);  /* the overlap */
 	assert_int_equal(seg(e, 8304, 443, 9, s->buf, 0, 100), VERDICT_BLOCK);
 	/* ... the names the other way round: the view Linux drops blocks */
 	syn(e, 8305, 443, 9);
