@@ -5,7 +5,8 @@
  * c-ares lookups; read when a flow starts.  Each entry lives for its
  * DNS TTL, and at least the configured minimum hold: answers may be
  * cached by clients longer than we saw them.  A full table refuses new
- * addresses and counts it; expired entries are reclaimed first.
+ * addresses, counts it and warns once; expired entries are reclaimed
+ * first.
  * Threads share it under a read-write lock; readers are flows' first
  * packets, not every packet.
  */
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "learn.h"
+#include "log.h"
 #include "xmalloc.h"
 
 struct entry {
@@ -152,8 +154,7 @@ learn_add(struct learn *l, const struct addr *a, uint32_t ttl,
 		else if (l->fresh < l->max)
 			i = ++l->fresh;
 		else {
-			l->full++;
-			rc = -1;
+			rc = l->full++ == 0 ? -2 : -1;	/* -2: the first */
 			goto out;
 		}
 		e = &l->e[i - 1];
@@ -172,6 +173,12 @@ learn_add(struct learn *l, const struct addr *a, uint32_t ttl,
 	}
 out:
 	pthread_rwlock_unlock(&l->lock);
+	if (rc == -2) {
+		log_warnx("learned addresses: the table is full (limit learned "
+		    "%u): new addresses of blocked names are refused and "
+		    "counted (embargoctl status, embargo_learned_refused_total)", l->max);
+		rc = -1;
+	}
 	return (rc);
 }
 
