@@ -176,7 +176,8 @@ out:
 	if (rc == -2) {
 		log_warnx("learned addresses: the table is full (limit learned "
 		    "%u): new addresses of blocked names are refused and "
-		    "counted (embargoctl status, embargo_learned_refused_total)", l->max);
+		    "counted (embargoctl status, "
+		    "embargo_learned_refused_total)", l->max);
 		rc = -1;
 	}
 	return (rc);
