@@ -141,6 +141,8 @@ worker_read(evutil_socket_t fd, short what, void *arg)
 	}
 	queue_flush(&w->q);
 	worker_latency(w);
+	/* the events after the verdicts: their write is not the packets' wait */
+	inspect_flush(&w->in);
 	pthread_mutex_unlock(&w->lock);
 	if (n > 0)
 		stats_inc(&w->stats, STAT_BATCHES);
@@ -158,6 +160,7 @@ worker_tick(evutil_socket_t fd, short what, void *arg)
 	worker_refresh(w);
 	w->in.now_ms = clock_mono_ms();
 	inspect_expire(&w->in);
+	inspect_flush(&w->in);
 	pthread_mutex_unlock(&w->lock);
 	atomic_store(&w->beat, w->in.now_ms);
 }
