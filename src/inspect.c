@@ -154,7 +154,7 @@ inspect_init(struct inspect *in, const struct conf *conf,
 	    conf->limit[LIMIT_GATHER_BUFFERS],
 	    conf->limit[LIMIT_GATHER_BYTES], sizeof(union flow_aux));
 	in->stats = stats;
-	in->events = events;
+	in->events = record_buf_new(events);
 	in->queue = queue;
 	in->flow_timeout_ms = (uint64_t)conf->limit[LIMIT_FLOW_TIMEOUT] * 1000;
 	in->decided_timeout_ms =
@@ -169,6 +169,8 @@ void
 inspect_free(struct inspect *in)
 {
 	ct_close(in->ct);
+	inspect_flush(in);
+	record_buf_free(in->events);
 	flow_table_free(in->flows);
 	free(in->scratch);
 	quic_crypto_free(in->quic);
@@ -332,8 +334,20 @@ inspect_record(struct inspect *in, struct record *e, const struct decision *d)
 		top_add(in->top_clients, addr_ntop(&e->t->src, a, sizeof(a)),
 		    1);
 	}
-	if (record_emit(in->events, e) == -1)
-		stats_inc(in->stats, STAT_EVENT_ERRORS);
+	stats_add(in->stats, STAT_EVENT_ERRORS, record_emit(in->events, e));
+}
+
+/*
+ * Write out the events of the batch (after it, before its thread
+ * sleeps: none waits in the buffer for the next packet); a lost one
+ * counts.
+ */
+void
+inspect_flush(struct inspect *in)
+{
+	if (in->events == NULL)
+		return;
+	stats_add(in->stats, STAT_EVENT_ERRORS, record_flush(in->events));
 }
 
 /*

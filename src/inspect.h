@@ -26,7 +26,7 @@ struct inspect {
 	struct policy		*policy;	/* set before each batch */
 	struct flow_table	*flows;
 	struct stats		*stats;
-	struct record_log		*events;
+	struct record_buf	*events;	/* this thread's, to flush */
 	unsigned		 queue;
 	uint64_t		 now_ms;	/* monotonic, for flows */
 	uint64_t		 wall_ms;	/* for events */
@@ -57,5 +57,6 @@ void		 inspect_init(struct inspect *, const struct conf *,
 void		 inspect_free(struct inspect *);
 enum verdict	 inspect_packet(struct inspect *, const uint8_t *, size_t);
 size_t		 inspect_expire(struct inspect *);
+void		 inspect_flush(struct inspect *);
 
 #endif

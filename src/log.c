@@ -2,11 +2,17 @@
  * log.c: messages to stderr in the foreground, to syslog otherwise.
  *
  * Every line is formatted into one buffer and written with one call, so
- * that lines from several queue threads never interleave.
+ * that lines from several queue threads never interleave.  A queue
+ * thread holds its lines to standard error (log_hold()) and writes a
+ * batch's worth with one call (log_flush()), as record.c does with its
+ * events: one line per event through one descriptor shared by every
+ * thread would make the threads queue up on it.  Warnings are not held:
+ * they flush what is held and go at once, in order.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +31,11 @@ static int	log_verbose;
 static _Thread_local char	*capture;
 static _Thread_local size_t	 capture_size;
 
+/* This thread's lines held for standard error (log_hold()). */
+static _Thread_local char	*held;
+static _Thread_local size_t	 held_size;
+static _Thread_local size_t	 held_len;
+
 static void	log_vlog(int, const char *, va_list, int)
 		    __attribute__((__format__(printf, 2, 0)));
 
@@ -37,6 +48,32 @@ log_init(int foreground, int verbose, int facility)
 	if (!foreground)
 		openlog("embargod", LOG_PID | LOG_NDELAY, facility);
 	tzset();
+}
+
+/*
+ * Hold this thread's lines to standard error in buf (size bytes, the
+ * caller's, allocated once; at most PIPE_BUF of it is used, the most a
+ * pipe to journald or procd keeps in one piece) until log_flush()
+ * writes them with one call; buf NULL stops holding.  With syslog
+ * nothing is held: syslog() takes one message a call.
+ */
+void
+log_hold(char *buf, size_t size)
+{
+	log_flush();
+	held = log_foreground ? buf : NULL;
+	held_size = held == NULL ? 0 : size < PIPE_BUF ? size : PIPE_BUF;
+	held_len = 0;
+}
+
+/* Write what this thread holds, whole lines in order, with one call. */
+void
+log_flush(void)
+{
+	if (held_len == 0)
+		return;
+	(void)write(STDERR_FILENO, held, held_len);
+	held_len = 0;
 }
 
 /*
@@ -92,6 +129,16 @@ log_vlog(int pri, const char *fmt, va_list ap, int saved_errno)
 	}
 	if (log_foreground) {
 		line[n++] = '\n';
+		if (held != NULL && pri > LOG_WARNING) {
+			if (held_len + (size_t)n > held_size)
+				log_flush();
+			if (held_len + (size_t)n <= held_size) {
+				memcpy(held + held_len, line, (size_t)n);
+				held_len += (size_t)n;
+				return;
+			}
+		}
+		log_flush();
 		(void)write(STDERR_FILENO, line, n);
 	} else {
 		line[n] = '\0';

@@ -16,6 +16,8 @@ struct log_once {
 void	log_init(int, int, int);
 void	log_capture(char *, size_t);
 void	log_capture_end(void);
+void	log_hold(char *, size_t);
+void	log_flush(void);
 int	log_getverbose(void);
 void	log_warn(const char *, ...)
 	    __attribute__((__format__(printf, 1, 2)));

@@ -2,23 +2,34 @@
  * record.c: the record of each decision (an "event" in ECS terms):
  * format it and write it.
  *
- * Queue threads share one event file.  Each event is one write() of a
- * whole line to a descriptor opened with O_APPEND, so lines never mix;
- * reopening (after logrotate moved the file) opens the new file and
- * dup2()s it over the old descriptor number, which threads keep using
- * without a lock.
+ * Queue threads share one event file.  Each thread formats its events
+ * into a buffer of its own (struct record_buf, allocated once) and
+ * writes it out after each batch: one write() of whole lines to a
+ * descriptor opened with O_APPEND, so lines never mix, no thread holds
+ * a lock while it formats, and the threads meet in the kernel once a
+ * batch instead of once an event.  A descriptor that is not a regular
+ * file (a pipe or FIFO to a log shipper) gets at most PIPE_BUF bytes of
+ * whole lines a write, the most a pipe keeps in one piece.  Reopening
+ * (after logrotate moved the file) opens the new file and dup2()s it
+ * over the old descriptor number, which threads keep using without a
+ * lock; a buffer is always empty between batches, so nothing formatted
+ * before a reopen is left behind for the old file.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sys/stat.h>
 
 #include "dns.h"
 #include "record.h"
@@ -28,11 +39,23 @@
 #include "xmalloc.h"
 
 #define EVENT_LINEMAX	4096
+/* A thread's buffer: room for a batch of typical (700-byte) events. */
+#define RECORD_BUFSIZE	(16 * EVENT_LINEMAX)
+
+_Static_assert(EVENT_LINEMAX <= PIPE_BUF, "a line fits in one pipe write");
 
 struct record_log {
-	char	*path;
-	int	 fd;		/* -1: syslog only */
-	int	 borrowed;	/* fd is not ours to close */
+	char		*path;
+	int		 fd;		/* -1: syslog only */
+	int		 borrowed;	/* fd is not ours to close */
+	atomic_size_t	 chunk;		/* the most bytes a write() */
+};
+
+struct record_buf {
+	struct record_log	*el;
+	char			*p;	/* NULL: no event file */
+	size_t			 off;
+	size_t			 size;
 };
 
 struct jbuf {
@@ -60,6 +83,9 @@ static void	jb_alpn(struct jbuf *, const char *);
 static void	jb_embargo(struct jbuf *, const struct record *);
 static void	observer_init(void);
 static int	open_file(const char *);
+static void	set_chunk(struct record_log *);
+static size_t	chunk_len(const char *, size_t, size_t);
+static size_t	count_lines(const char *, size_t);
 
 /* The ECS version the field names follow. */
 #define EVENT_ECS_VERSION	"8.11.0"
@@ -90,6 +116,18 @@ open_file(const char *path)
 	return (open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
 }
 
+/* A regular file takes a whole buffer in one write; anything else less. */
+static void
+set_chunk(struct record_log *el)
+{
+	struct stat	 st;
+	size_t		 chunk = PIPE_BUF;
+
+	if (fstat(el->fd, &st) == 0 && S_ISREG(st.st_mode))
+		chunk = SIZE_MAX;
+	atomic_store_explicit(&el->chunk, chunk, memory_order_relaxed);
+}
+
 /* Open the event file (path may be NULL: syslog only). */
 struct record_log *
 record_log_open(const char *path)
@@ -106,6 +144,7 @@ record_log_open(const char *path)
 		return (NULL);
 	}
 	el->path = xstrdup(path);
+	set_chunk(el);
 	return (el);
 }
 
@@ -118,6 +157,7 @@ eventlog_open_fd(int fd)
 	el = xcalloc(1, sizeof(*el));
 	el->fd = fd;
 	el->borrowed = 1;
+	set_chunk(el);
 	return (el);
 }
 
@@ -139,6 +179,7 @@ record_log_reopen(struct record_log *el)
 		return (-1);
 	}
 	close(fd);
+	set_chunk(el);
 	return (0);
 }
 
@@ -450,15 +491,101 @@ record_format_json(const struct record *e, char *buf, size_t size)
 }
 
 /*
- * Write one event: a human line to the log and, if a file is open, a
- * JSON line.  Returns -1 when the file write failed (counted by the
- * caller; the line still went to the log).
+ * A queue thread's event buffer for el (NULL or without a file: the
+ * events only go to the log).  Allocated here, once, never on the
+ * packet path.
  */
-int
-record_emit(struct record_log *el, const struct record *e)
+struct record_buf *
+record_buf_new(struct record_log *el)
 {
-	char	 line[EVENT_LINEMAX], s[64], t[64];
-	size_t	 n;
+	struct record_buf	*b;
+
+	b = xcalloc(1, sizeof(*b));
+	b->el = el;
+	if (el != NULL && el->fd != -1) {
+		b->size = RECORD_BUFSIZE;
+		b->p = xmalloc(b->size);
+	}
+	return (b);
+}
+
+/* Write out what is left (the caller flushed first to count it), free. */
+void
+record_buf_free(struct record_buf *b)
+{
+	if (b == NULL)
+		return;
+	(void)record_flush(b);
+	free(b->p);
+	free(b);
+}
+
+/* The longest run of whole lines of p (len bytes) within max bytes. */
+static size_t
+chunk_len(const char *p, size_t len, size_t max)
+{
+	const char	*nl;
+
+	if (len <= max)
+		return (len);
+	if ((nl = memrchr(p, '\n', max)) == NULL)
+		return (max);
+	return ((size_t)(nl - p) + 1);
+}
+
+/* How many lines (events) end in p's len bytes. */
+static size_t
+count_lines(const char *p, size_t len)
+{
+	const char	*nl, *end = p + len;
+	size_t		 n = 0;
+
+	for (; p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL;
+	    p = nl + 1)
+		n++;
+	return (n);
+}
+
+/*
+ * Write the buffered events out, in the order they came, and empty the
+ * buffer.  Returns how many were lost (a write failed: disk full, a
+ * closed pipe); a line cut short by a failed write counts as lost.
+ */
+size_t
+record_flush(struct record_buf *b)
+{
+	size_t	 off = 0, lost = 0, n, max;
+	ssize_t	 r;
+
+	if (b == NULL || b->off == 0)
+		return (0);
+	max = atomic_load_explicit(&b->el->chunk, memory_order_relaxed);
+	while (off < b->off) {
+		n = chunk_len(b->p + off, b->off - off, max);
+		if ((r = write(b->el->fd, b->p + off, n)) == -1 &&
+		    errno == EINTR)
+			continue;
+		if (r <= 0) {
+			lost = count_lines(b->p + off, b->off - off);
+			break;
+		}
+		off += (size_t)r;
+	}
+	b->off = 0;
+	return (lost);
+}
+
+/*
+ * Record one event: a human line to the log and, if a file is open, a
+ * JSON line into the thread's buffer (written out when it is full and
+ * by record_flush()).  Returns how many events a write made on the way
+ * lost (counted by the caller; their lines still went to the log).
+ */
+size_t
+record_emit(struct record_buf *b, const struct record *e)
+{
+	char	 s[64], t[64];
+	size_t	 lost = 0, n;
 
 	log_info("%s %s%s %s%s from %s port %u to %s port %u: list %s, %s "
 	    "rule %s%s%s%s", action_name(e), proto_name(e->proto), e->answer ?
@@ -468,10 +595,14 @@ record_emit(struct record_log *el, const struct record *e)
 	    addr_ntop(&e->t->dst, t, sizeof(t)), e->t->dport, e->ruleset,
 	    e->match, e->rule, e->reason ? " (" : "", e->reason ? e->reason :
 	    "", e->reason ? ")" : "");
-	if (el == NULL || el->fd == -1)
+	if (b == NULL || b->p == NULL)
 		return (0);
-	n = record_format_json(e, line, sizeof(line));
-	if (write(el->fd, line, n) != (ssize_t)n)
-		return (-1);
-	return (0);
+	if (b->size - b->off < EVENT_LINEMAX)
+		lost = record_flush(b);
+	n = record_format_json(e, b->p + b->off, EVENT_LINEMAX);
+	/* a line cut at EVENT_LINEMAX still ends, never runs into the next */
+	if (n > 0 && b->p[b->off + n - 1] != '\n')
+		b->p[b->off + n - 1] = '\n';
+	b->off += n;
+	return (lost);
 }

@@ -41,11 +41,21 @@ struct record {
 
 struct record_log;
 
+/*
+ * One per queue thread: its events, formatted into its own buffer and
+ * written out whole lines at a time by record_flush() (after each
+ * batch), so that threads never wait on one another for the file.
+ */
+struct record_buf;
+
 struct record_log	*record_log_open(const char *);
 struct record_log	*eventlog_open_fd(int);
 int		 record_log_reopen(struct record_log *);
 void		 record_log_close(struct record_log *);
-int		 record_emit(struct record_log *, const struct record *);
+struct record_buf	*record_buf_new(struct record_log *);
+void		 record_buf_free(struct record_buf *);
+size_t		 record_emit(struct record_buf *, const struct record *);
+size_t		 record_flush(struct record_buf *);
 size_t		 record_format_json(const struct record *, char *, size_t);
 
 #endif

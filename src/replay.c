@@ -505,6 +505,7 @@ replay_run(const struct conf *conf, struct policy *p, char **files, int n)
 	for (i = 0; i < n && rc == 0; i++)
 		if (replay_file(r, files[i]) == -1)
 			rc = 1;
+	inspect_flush(&r->in);
 	r->rs[RS_CONN_EXPIRED] = r->conns.expired;
 	replay_summary(r);
 	inspect_free(&r->in);

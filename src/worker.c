@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,9 @@
 #include "log.h"
 #include "worker.h"
 #include "xmalloc.h"
+
+/* A thread's held log lines, written in one piece (log.c). */
+#define WORKER_LOG_HOLD	PIPE_BUF
 
 _Static_assert(STAT_VERDICT_PASS + VERDICT_DROP == STAT_VERDICT_DROP,
     "verdict counters follow enum verdict");
@@ -46,7 +50,9 @@ worker_new(unsigned num, const struct conf *conf, struct policy_slot *slot,
 	/* a datagram may hold more than one packet: room for a few more */
 	w->rxcap = w->batch + 64;
 	w->rx_ns = xcalloc(w->rxcap, sizeof(*w->rx_ns));
+	w->log_hold = xmalloc(WORKER_LOG_HOLD);
 	if (queue_open(&w->q, num, conf, &w->stats) == -1) {
+		free(w->log_hold);
 		free(w->rx_ns);
 		free(w);
 		return (NULL);
@@ -144,6 +150,9 @@ worker_read(evutil_socket_t fd, short what, void *arg)
 	}
 	queue_flush(&w->q);
 	worker_latency(w);
+	/* the events after the verdicts: their write is not the packets' wait */
+	inspect_flush(&w->in);
+	log_flush();
 	pthread_mutex_unlock(&w->lock);
 	if (n > 0)
 		stats_inc(&w->stats, STAT_BATCHES);
@@ -161,6 +170,8 @@ worker_tick(evutil_socket_t fd, short what, void *arg)
 	worker_refresh(w);
 	w->in.now_ms = clock_mono_ms();
 	inspect_expire(&w->in);
+	inspect_flush(&w->in);
+	log_flush();
 	pthread_mutex_unlock(&w->lock);
 	atomic_store(&w->beat, w->in.now_ms);
 }
@@ -170,8 +181,10 @@ worker_main(void *arg)
 {
 	struct worker	*w = arg;
 
+	log_hold(w->log_hold, WORKER_LOG_HOLD);
 	if (event_base_dispatch(w->base) == -1)
 		log_warnx("queue %u: event loop failed", w->num);
+	log_hold(NULL, 0);
 	return (NULL);
 }
 
@@ -229,6 +242,7 @@ worker_free(struct worker *w)
 	policy_unref(w->in.policy);
 	inspect_free(&w->in);
 	pthread_mutex_destroy(&w->lock);
+	free(w->log_hold);
 	free(w->rx_ns);
 	free(w);
 }

@@ -38,6 +38,7 @@ struct worker {
 	uint64_t		*rx_ns;
 	uint32_t		 nrx;
 	uint32_t		 rxcap;
+	char			*log_hold;	/* its log lines, one write */
 	/*
 	 * Held by the thread while it works on a batch or expires flows,
 	 * and by the main thread to read the flows and top tables; per

@@ -1,20 +1,29 @@
 /*
- * test_event.c: the JSON event line, field by field.
+ * test_record.c: the JSON event line, field by field; the per-thread
+ * buffers that write whole lines, in order, losing none.
  */
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 
 #include "record.h"
 #include "json.h"
+#include "log.h"
 
 /* A TLS block by a suffix rule of a Kaspersky list, IPv4 or IPv6. */
 static void
@@ -353,6 +362,245 @@ test_capture(void **state)
 	assert_null(strstr(buf, "\"ech\""));
 }
 
+/* Writers and events of the buffer tests. */
+#define BUF_THREADS	4
+#define BUF_EVENTS	3000
+#define BUF_BATCH	37	/* events between two flushes */
+
+struct writer {
+	struct record_log	*el;
+	unsigned		 id;
+	size_t			 lost;
+};
+
+/* Event i of writer id: its number is in the name, its writer in queue. */
+static void
+numbered(struct record *e, struct tuple *t, char *name, size_t size,
+    unsigned id, unsigned i)
+{
+	setup(e, t, id & 1);
+	e->action = RECORD_AUDIT;
+	e->proto = PROTO_TLS;
+	snprintf(name, size, "n%u.w%u.update.kaspersky.com", i, id);
+	e->name = name;
+	e->rule = "kaspersky.com";
+	e->queue = id;
+	e->time_ms = 1700000000000ULL + i;
+}
+
+/* Events 1..n of writer 0 into b, none lost on the way. */
+static void
+emit_numbered(struct record_buf *b, unsigned n)
+{
+	struct record	 e;
+	struct tuple	 t;
+	char		 name[128];
+	unsigned	 i;
+
+	for (i = 1; i <= n; i++) {
+		numbered(&e, &t, name, sizeof(name), 0, i);
+		assert_int_equal(record_emit(b, &e), 0);
+	}
+}
+
+/* One queue thread: its events, flushed every BUF_BATCH, freed at the end. */
+static void *
+writer_main(void *arg)
+{
+	struct writer		*w = arg;
+	struct record_buf	*b = record_buf_new(w->el);
+	struct record		 e;
+	struct tuple		 t;
+	char			 name[128];
+	unsigned		 i;
+
+	for (i = 1; i <= BUF_EVENTS; i++) {
+		numbered(&e, &t, name, sizeof(name), w->id, i);
+		w->lost += record_emit(b, &e);
+		if (i % BUF_BATCH == 0)
+			w->lost += record_flush(b);
+	}
+	/* the last events are still in the buffer: freeing writes them */
+	record_buf_free(b);
+	return (NULL);
+}
+
+/*
+ * Check a file of events from writers 0..nw-1 (each wrote n): every line
+ * a whole event, none lost, each writer's in the order it wrote them.
+ */
+static void
+check_lines(const char *path, unsigned nw, unsigned n)
+{
+	FILE		*f;
+	char		*line = NULL, want[160];
+	size_t		 cap = 0;
+	ssize_t		 len;
+	unsigned	 next[BUF_THREADS], id, total = 0;
+	const char	*q;
+
+	assert_true(nw <= BUF_THREADS);
+	for (id = 0; id < nw; id++)
+		next[id] = 1;
+	assert_non_null(f = fopen(path, "r"));
+	while ((len = getline(&line, &cap, f)) != -1) {
+		/* a line that mixed two events would break one of these */
+		assert_true(len > 2 && line[len - 1] == '\n');
+		assert_memory_equal(line, "{\"@timestamp\":", 14);
+		assert_memory_equal(line + len - 3, "}}\n", 3);
+		assert_null(strstr(line + 1, "{\"@timestamp\""));
+		assert_non_null(q = strstr(line, "\"queue\":"));
+		id = (unsigned)strtoul(q + 8, NULL, 10);
+		assert_true(id < nw);
+		snprintf(want, sizeof(want), "\"server_name\":\"n%u.w%u.",
+		    next[id], id);
+		assert_non_null(strstr(line, want));
+		next[id]++;
+		total++;
+	}
+	free(line);
+	fclose(f);
+	for (id = 0; id < nw; id++)
+		assert_int_equal(next[id], n + 1);
+	assert_int_equal(total, nw * n);
+}
+
+/*
+ * Queue threads each with a buffer, writing one file at once: whole
+ * lines, every event, each thread's in order, also those left in a
+ * buffer when its thread ends and those that filled a buffer mid-batch.
+ */
+static void
+test_buf_threads(void **state)
+{
+	char			 path[] = "/tmp/test_record.XXXXXX";
+	struct record_log	*el;
+	struct writer		 w[BUF_THREADS];
+	pthread_t		 th[BUF_THREADS];
+	unsigned		 i;
+	int			 fd;
+
+	(void)state;
+	assert_true((fd = mkstemp(path)) != -1);
+	close(fd);
+	assert_non_null(el = record_log_open(path));
+	for (i = 0; i < BUF_THREADS; i++) {
+		w[i].el = el;
+		w[i].id = i;
+		w[i].lost = 0;
+		assert_int_equal(pthread_create(&th[i], NULL, writer_main,
+		    &w[i]), 0);
+	}
+	for (i = 0; i < BUF_THREADS; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(w[i].lost, 0);
+	}
+	record_log_close(el);
+	check_lines(path, BUF_THREADS, BUF_EVENTS);
+	unlink(path);
+}
+
+/*
+ * More events than a buffer holds, never flushed by the caller: the
+ * buffer writes what it holds when full and the rest when freed.
+ */
+static void
+test_buf_no_flush(void **state)
+{
+	char			 path[] = "/tmp/test_record.XXXXXX";
+	struct record_log	*el;
+	struct record_buf	*b;
+	int			 fd;
+
+	(void)state;
+	assert_true((fd = mkstemp(path)) != -1);
+	close(fd);
+	assert_non_null(el = record_log_open(path));
+	b = record_buf_new(el);
+	emit_numbered(b, 500);
+	record_buf_free(b);
+	record_log_close(el);
+	check_lines(path, 1, 500);
+	unlink(path);
+}
+
+/*
+ * A descriptor that is no regular file (here a socket that keeps each
+ * write apart, as a pipe keeps one of up to PIPE_BUF bytes whole): the
+ * buffer goes out in writes of whole lines, none over PIPE_BUF.
+ */
+static void
+test_buf_pipe(void **state)
+{
+	struct record_log	*el;
+	struct record_buf	*b;
+	char			 msg[2 * PIPE_BUF];
+	unsigned		 lines = 0, writes = 0;
+	ssize_t			 n, k;
+	int			 sv[2];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	assert_non_null(el = eventlog_open_fd(sv[0]));
+	b = record_buf_new(el);
+	emit_numbered(b, 40);
+	assert_int_equal(record_flush(b), 0);
+	shutdown(sv[0], SHUT_WR);
+	while ((n = recv(sv[1], msg, sizeof(msg), 0)) > 0) {
+		writes++;
+		assert_true(n <= PIPE_BUF);
+		assert_int_equal(msg[n - 1], '\n');
+		assert_memory_equal(msg, "{\"@timestamp\":", 14);
+		for (k = 0; k < n; k++)
+			lines += msg[k] == '\n';
+	}
+	assert_int_equal(lines, 40);
+	assert_true(writes > 1);
+	record_buf_free(b);
+	record_log_close(el);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* A write that fails loses the buffered events, and says how many. */
+static void
+test_buf_lost(void **state)
+{
+	struct record_log	*el;
+	struct record_buf	*b;
+	int			 fd;
+
+	(void)state;
+	/* read-only: every write() fails with EBADF */
+	assert_true((fd = open("/dev/null", O_RDONLY)) != -1);
+	assert_non_null(el = eventlog_open_fd(fd));
+	b = record_buf_new(el);
+	emit_numbered(b, 7);
+	assert_int_equal(record_flush(b), 7);
+	/* and the buffer is empty again: nothing is counted twice */
+	assert_int_equal(record_flush(b), 0);
+	record_buf_free(b);
+	record_log_close(el);
+	close(fd);
+}
+
+/* Without an event file, events only go to the log: nothing to write. */
+static void
+test_buf_no_file(void **state)
+{
+	struct record_buf	*b;
+	struct record		 e;
+	struct tuple		 t;
+	char			 name[128];
+
+	(void)state;
+	b = record_buf_new(NULL);
+	numbered(&e, &t, name, sizeof(name), 0, 1);
+	assert_int_equal(record_emit(b, &e), 0);
+	assert_int_equal(record_flush(b), 0);
+	record_buf_free(b);
+}
+
 int
 main(void)
 {
@@ -367,7 +615,15 @@ main(void)
 		cmocka_unit_test(test_no_empty),
 		cmocka_unit_test(test_capture),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_buf_threads),
+		cmocka_unit_test(test_buf_no_flush),
+		cmocka_unit_test(test_buf_pipe),
+		cmocka_unit_test(test_buf_lost),
+		cmocka_unit_test(test_buf_no_file),
 	};
+
+	log_init(1, -1, 0);
+	signal(SIGPIPE, SIG_IGN);
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
 }
