@@ -939,7 +939,7 @@ test_stream_evasions(void **state)
 		    "\r\n\r\n", 16, 10), VERDICT_PASS);
 		assert_int_equal(seg(e, (uint16_t)(8308 + i), 80, 9,
 		    (const uint8_t *)"GET / HTTP/1.1\r\nHost: ds.kaspersky.com"
-		    "\r\n\r\n", 0, 44), i == 0 ? VERDICT_BLOCK : VERDICT_ALLOW);
+		    "\r\n\r\n", 0, 42), i == 0 ? VERDICT_BLOCK : VERDICT_ALLOW);
 		assert_int_equal(count(e, STAT_EXC_BLOCKED), 1);
 	}
 	env_free(e);
