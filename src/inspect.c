@@ -93,6 +93,7 @@ static void		read_held(struct inspect *, struct flow *,
 			    struct judged *);
 static int		make_room(struct flow *, uint32_t *, uint32_t, size_t);
 static int		second_view(struct inspect *, struct flow *);
+static void		start_reader(struct flow *);
 static enum proto	classify(struct inspect *, struct flow *,
 			    const uint8_t *, size_t, struct judged *);
 static void		judge_tls(struct inspect *, struct flow *,
@@ -1065,9 +1066,28 @@ classify(struct inspect *in, struct flow *f, const uint8_t *p, size_t n,
 	return (PROTO_NONE);
 }
 
+/*
+ * Start the reader of a flow whose protocol is known (TLS or HTTP), in
+ * the state in front of its buffer, at the buffer's first byte.
+ */
+static void
+start_reader(struct flow *f)
+{
+	union flow_aux	*u = f->aux;
+
+	if (f->proto == PROTO_TLS) {
+		tls_reader_init(&u->tls.rd, 1, 0);
+		tls_reader_init(&u->tls.snap, 1, 0);
+		u->tls.fed = 0;
+	} else {
+		http_reader_init(&u->http.rd);
+		u->http.fed = 0;
+	}
+	f->reading = 1;
+}
 
 /*
- * Read the bytes of st (whose reader is x) not yet read.  Returns the
+ * Read the bytes of st (whose reader is x) not yet read; j tells the
  * verdict if they told one.
  */
 static void
@@ -1180,12 +1200,10 @@ judge_stream(struct inspect *in, struct flow *f, const struct packet *pk,
 			if (flow_gather(in->flows, f) == -1)
 				return (exception(in, f, EXC_GATHER_BUFFERS,
 				    STAT_BOUND_BUFFERS));
+			start_reader(f);
 			x = f->aux;
-			f->reading = 1;
-			f->state = FLOW_GATHER;
 			x->rd = first;
-			tls_reader_init(&x->snap, 1, 0);
-			x->fed = 0;
+			f->state = FLOW_GATHER;
 			if (pk->plen <= f->st.cap) {
 				(void)stream_add(&f->st, seq, pk->payload,
 				    pk->plen);
@@ -1254,25 +1272,8 @@ judge_stream(struct inspect *in, struct flow *f, const struct packet *pk,
 			    STAT_BOUND_GATHER));
 		return (VERDICT_PASS);
 	}
-	if (!f->reading) {
-		switch (classify(in, f, f->st.buf, have, &j)) {
-		case PROTO_TLS:
-			x = f->aux;
-			tls_reader_init(&x->rd, 1, 0);
-			tls_reader_init(&x->snap, 1, 0);
-			x->fed = 0;
-			f->reading = 1;
-			break;
-		case PROTO_HTTP:
-			hx = f->aux;
-			http_reader_init(&hx->rd);
-			hx->fed = 0;
-			f->reading = 1;
-			break;
-		default:
-			break;
-		}
-	}
+	if (!f->reading && classify(in, f, f->st.buf, have, &j) != PROTO_NONE)
+		start_reader(f);
 	/* an HTTP head has one view: copies that differ are the exception */
 	if (f->alt != NULL && f->proto == PROTO_HTTP)
 		return (exception(in, f, EXC_OVERLAP, STAT_OVERLAPS));
@@ -1413,8 +1414,7 @@ inspect_tcp(struct inspect *in, const struct packet *pk)
 		if (f != NULL && (pk->tcpflags & TCPF_ACK))
 			f->answered = 1;
 		return (VERDICT_PASS);
-	}
-	else if (f == NULL) {
+	} else if (f == NULL) {
 		/* its start was never seen: its bytes cannot be read */
 		f = add_flow(in, &pk->t);
 		v = exception(in, f, EXC_MIDSTREAM, STAT_MIDSTREAM);

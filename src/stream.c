@@ -27,6 +27,11 @@
 
 #include "stream.h"
 
+static int	place(const struct stream *, uint32_t, size_t, uint32_t *,
+		    uint32_t *, uint32_t *);
+static int	range_differs(const struct stream *,
+		    const struct stream_range *, uint32_t, uint32_t,
+		    const uint8_t *);
 static void	fill_gaps(struct stream *, uint32_t, uint32_t,
 		    const uint8_t *);
 static void	merge(struct stream *, uint32_t, uint32_t);
@@ -45,33 +50,63 @@ stream_init(struct stream *st, uint8_t *buf, uint32_t cap, uint32_t base)
 	st->other = 0;
 }
 
+/*
+ * Where len bytes at sequence number seq go: [*a,*b) in the buffer,
+ * after *skip bytes of old retransmission (sequence arithmetic is
+ * modulo 2^32: a segment that starts "before" the base by less than
+ * 2^31 is old).  PLACE_NONE when nothing is left, PLACE_BEYOND when it
+ * starts past the buffer, PLACE_CUT when its end does not fit.
+ */
+enum { PLACE_NONE, PLACE_WHOLE, PLACE_CUT, PLACE_BEYOND };
+
+static int
+place(const struct stream *st, uint32_t seq, size_t len, uint32_t *a,
+    uint32_t *b, uint32_t *skip)
+{
+	uint32_t	 off = seq - st->base;
+
+	*skip = 0;
+	if (len == 0)
+		return (PLACE_NONE);
+	if (off >= 0x80000000U) {		/* starts before the base */
+		*skip = st->base - seq;
+		if (*skip >= len)
+			return (PLACE_NONE);
+		off = 0;
+	}
+	if (off >= st->cap)
+		return (PLACE_BEYOND);
+	*a = off;
+	*b = (len - *skip > st->cap - off) ? st->cap :
+	    off + (uint32_t)(len - *skip);
+	return (*b - *a < len - *skip ? PLACE_CUT : PLACE_WHOLE);
+}
+
+/* Do data[] for [a,b) and the bytes of range r differ where they meet? */
+static int
+range_differs(const struct stream *st, const struct stream_range *r,
+    uint32_t a, uint32_t b, const uint8_t *data)
+{
+	uint32_t	 lo = a > r->start ? a : r->start;
+	uint32_t	 hi = b < r->end ? b : r->end;
+
+	return (lo < hi && memcmp(st->buf + lo, data + (lo - a), hi - lo) != 0);
+}
+
 /* Would [seq, seq+len) bring bytes that differ from those present? */
 int
 stream_differs(const struct stream *st, uint32_t seq, const uint8_t *data,
     size_t len)
 {
-	const struct stream_range	*r;
-	uint32_t			 off = seq - st->base, lo, hi, a, b;
-	int				 i;
+	uint32_t	 a, b, skip;
+	int		 i, where;
 
-	if (off >= 0x80000000U) {		/* starts before the base */
-		if (st->base - seq >= len)
-			return (0);
-		data += st->base - seq;
-		len -= st->base - seq;
-		off = 0;
-	}
-	if (len == 0 || off >= st->cap)
+	where = place(st, seq, len, &a, &b, &skip);
+	if (where == PLACE_NONE || where == PLACE_BEYOND)
 		return (0);
-	a = off;
-	b = len > st->cap - a ? st->cap : a + (uint32_t)len;
-	for (i = 0; i < st->nr; i++) {
-		r = &st->r[i];
-		lo = a > r->start ? a : r->start;
-		hi = b < r->end ? b : r->end;
-		if (lo < hi && memcmp(st->buf + lo, data + (lo - a), hi - lo))
+	for (i = 0; i < st->nr; i++)
+		if (range_differs(st, &st->r[i], a, b, data + skip))
 			return (1);
-	}
 	return (0);
 }
 
@@ -88,14 +123,13 @@ overlap(struct stream *st, uint32_t a, uint32_t b, const uint8_t *data)
 
 	for (i = 0; i < st->nr; i++) {
 		r = &st->r[i];
-		lo = a > r->start ? a : r->start;
-		hi = b < r->end ? b : r->end;
-		if (lo >= hi ||
-		    memcmp(st->buf + lo, data + (lo - a), hi - lo) == 0)
+		if (!range_differs(st, r, a, b, data))
 			continue;
 		st->conflict = 1;
 		linux_takes = r->start != 0 && (a < r->start ||
 		    (a == r->start && b > r->end));
+		lo = a > r->start ? a : r->start;
+		hi = b < r->end ? b : r->end;
 		if (linux_takes != st->other)
 			memcpy(st->buf + lo, data + (lo - a), hi - lo);
 	}
@@ -149,31 +183,21 @@ merge(struct stream *st, uint32_t a, uint32_t b)
 	st->r[i].end = b;
 }
 
-/*
- * Place a segment.  Sequence arithmetic is modulo 2^32: a segment that
- * starts "before" the base by less than 2^31 is an old retransmission.
- */
+/* Place a segment (see place()). */
 enum stream_res
 stream_add(struct stream *st, uint32_t seq, const uint8_t *data, size_t len)
 {
-	uint32_t	 off = seq - st->base, a, b, skip = 0;
-	enum stream_res	 res = STREAM_OK;
-	int		 i, touches = 0;
+	uint32_t	 a, b, skip;
+	int		 i, touches = 0, where;
 
-	if (len == 0)
+	switch ((where = place(st, seq, len, &a, &b, &skip))) {
+	case PLACE_NONE:
 		return (STREAM_OK);
-	if (off >= 0x80000000U) {		/* starts before the base */
-		skip = st->base - seq;
-		if (skip >= len)
-			return (STREAM_OK);
-		off = 0;
-	}
-	if (off >= st->cap)
+	case PLACE_BEYOND:
 		return (STREAM_PAST_END);
-	a = off;
-	b = (len - skip > st->cap - a) ? st->cap : a + (uint32_t)(len - skip);
-	if (b - a < len - skip)
-		res = STREAM_PAST_END;
+	default:
+		break;
+	}
 	for (i = 0; i < st->nr; i++)
 		if (st->r[i].end >= a && st->r[i].start <= b)
 			touches = 1;
@@ -182,7 +206,7 @@ stream_add(struct stream *st, uint32_t seq, const uint8_t *data, size_t len)
 	overlap(st, a, b, data + skip);
 	fill_gaps(st, a, b, data + skip);
 	merge(st, a, b);
-	return (res);
+	return (where == PLACE_CUT ? STREAM_PAST_END : STREAM_OK);
 }
 
 /* How many bytes from the start are present without a hole. */
