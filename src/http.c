@@ -514,8 +514,10 @@ http_read(struct http_reader *rd, const uint8_t *buf, size_t len,
 	if (rd->stage == HTTP_AT_START) {
 		off = http_skip_empty(buf, len);
 		if ((st = http_method(buf + off, len - off, r)) != HTTP_DONE) {
-			if (st == HTTP_NEED_MORE && off == len)
+			if (st == HTTP_NEED_MORE && off == len) {
 				*took = off;	/* empty lines only */
+				r->head_len += off;
+			}
 			if (st == HTTP_NOT_HTTP)
 				rd->status = st;
 			return (st);

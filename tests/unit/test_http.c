@@ -202,6 +202,8 @@ read_through(const uint8_t *s, size_t len, size_t step, size_t cap,
 static void
 test_reader_runs(void **state)
 {
+	static const char		 lf[] = "\n\n\n\r\n\nGET / HTTP/1.1\r\n"
+	    "Host: ds.kaspersky.com\r\n\r\n";
 	static struct pcap_stream	 s;
 	struct http_reader		 rd;
 	struct http_request		 r;
@@ -220,6 +222,12 @@ test_reader_runs(void **state)
 			assert_int_equal(rd.r.has_target, r.has_target);
 			assert_int_equal(rd.r.head_len, r.head_len);
 		}
+	}
+	/* empty lines before the request, taken on their own, still count */
+	for (step = 1; step < 8; step++) {
+		assert_int_equal(read_through((const uint8_t *)lf,
+		    sizeof(lf) - 1, step, 256, &rd), HTTP_DONE);
+		assert_int_equal(rd.r.head_len, sizeof(lf) - 1);
 	}
 }
 
